@@ -1,0 +1,330 @@
+"""The ``mcembed`` command line (click). A shell over the core, like the adapters.
+
+Every failure mcembed expects (a bad pack, an unknown id, a database that is
+behind) prints a message and exits with status 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .access import Actor
+from .config import Settings
+from .errors import McembedError, PackError
+from .packs import load_pack, pack_schema
+from .service import Service
+from .storage.blobs import MemoryBlobStore
+from .storage.memory import MemoryStore
+
+__all__ = ["main"]
+
+
+class _State:
+    def __init__(self, instance: str | None) -> None:
+        self.instance = instance
+        self._service: Service | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_env(instance=self.instance)
+
+    def service(self) -> Service:
+        if self._service is None:
+            from .instance import open_service
+
+            self._service = open_service(self.settings)
+        return self._service
+
+
+pass_state = click.make_pass_decorator(_State)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False),
+    envvar="MCEMBED_INSTANCE",
+    help="Instance folder (database, keys, evidence files). Default: ./instance.",
+)
+@click.version_option(__version__, prog_name="mcembed")
+@click.pass_context
+def cli(ctx: click.Context, instance: str | None) -> None:
+    """Micro-credentials earned from real work.
+
+    Write credentials as a pack of YAML files, check them, load them into an
+    instance, and search the catalog. Start with `mcembed init my-pack`.
+    """
+    ctx.obj = _State(instance)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="my-pack")
+def init(folder: Path) -> None:
+    """Create a new pack in FOLDER with one example credential to edit.
+
+    The pack validates as it is: change the names, prompts and rubric, then run
+    `mcembed validate FOLDER`.
+    """
+    if folder.exists() and any(folder.iterdir()):
+        raise click.ClickException(f"{folder} is not empty; choose a new folder for the pack.")
+    template = resources.files("mcembed.packs") / "template"
+    with resources.as_file(template) as source:
+        shutil.copytree(
+            source, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    pack = load_pack(folder)
+    click.echo(
+        f"Created pack {pack.id!r} in {folder} with {_count(len(pack.credentials), 'credential')}."
+    )
+    click.echo(f"Next: edit {folder / 'credentials'}, then run: mcembed validate {folder}")
+
+
+@cli.command()
+@click.argument("packs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+def validate(packs: Sequence[Path], as_json: bool) -> None:
+    """Check one or more pack folders and report every problem.
+
+    Each problem names the file, the line and the field. Exit status is 0 when
+    every pack is valid, 1 otherwise.
+    """
+    failed = False
+    report: list[dict[str, Any]] = []
+    for folder in packs:
+        try:
+            pack = load_pack(folder)
+        except PackError as e:
+            failed = True
+            report.append(
+                {
+                    "pack": str(folder),
+                    "valid": False,
+                    "problems": [
+                        {
+                            "file": p.location.file,
+                            "line": p.location.line,
+                            "path": p.location.path,
+                            "message": p.message,
+                        }
+                        for p in e.problems
+                    ],
+                }
+            )
+            if not as_json:
+                click.echo(str(e), err=True)
+            continue
+        report.append({"pack": str(folder), "valid": True, "problems": []})
+        if not as_json:
+            click.echo(
+                f"{folder}: valid: pack {pack.id!r}, "
+                f"{_count(len(pack.credentials), 'credential')}, "
+                f"{_count(len(pack.stacks), 'stack')}"
+            )
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--kind",
+    type=click.Choice(["all", "pack", "credential", "stack"]),
+    default="all",
+    help="Print the schema of one kind of file only.",
+)
+def schema(kind: str) -> None:
+    """Print the JSON Schema of the pack files, for editors that validate as you type."""
+    document = pack_schema()
+    if kind != "all":
+        document = {
+            "$schema": document["$schema"],
+            "$id": document["$id"].replace(".json", f"-{kind}.json"),
+            "$defs": document["$defs"],
+            "$ref": f"#/$defs/{kind}",
+        }
+    click.echo(json.dumps(document, indent=2))
+
+
+@cli.command()
+@click.argument("pack", required=False, type=click.Path(path_type=Path))
+@click.option("--search", "-s", "text", default="", help="Describe a problem in plain words.")
+@click.option("--tag", "tags", multiple=True, help="Only credentials with this tag (repeatable).")
+@click.option("--framework", default="", help="Only credentials aligned to this framework.")
+@click.option("--code", default="", help="Only credentials aligned to this framework code.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def catalog(
+    state: _State,
+    pack: Path | None,
+    text: str,
+    tags: Sequence[str],
+    framework: str,
+    code: str,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List or search credentials in PACK, or in the instance when no PACK is given.
+
+    \b
+    Examples:
+      mcembed catalog examples/professional-learning
+      mcembed catalog examples/professional-learning -s "students tune out during group work"
+    """
+    if pack is not None:
+        service = Service(MemoryStore(), MemoryBlobStore())
+        service.add_pack(Actor.system(), load_pack(pack))
+    else:
+        service = state.service()
+    hits = service.search_catalog(text, tags=tags, framework=framework, code=code, limit=limit)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": h.credential.id,
+                        "version": h.credential.version,
+                        "name": h.credential.name,
+                        "summary": h.credential.summary,
+                        "tags": list(h.credential.tags),
+                        "score": round(h.score, 4),
+                    }
+                    for h in hits
+                ],
+                indent=2,
+            )
+        )
+        return
+    if not hits:
+        where = pack or "the instance"
+        click.echo(
+            f"No credential in {where} matches."
+            if text or tags
+            else f"No credentials in {where} yet."
+        )
+        return
+    for n, hit in enumerate(hits, 1):
+        c = hit.credential
+        click.echo(f"{n:>2}. {click.style(c.name, bold=True)}  [{c.id} v{c.version}]")
+        click.echo(f"    {c.summary}")
+        if c.tags:
+            click.echo(f"    tags: {', '.join(c.tags)}")
+
+
+@cli.group()
+def pack() -> None:
+    """Load packs into the instance, and list them."""
+
+
+@pack.command("add")
+@click.argument("folder", type=click.Path(path_type=Path))
+@pass_state
+def pack_add(state: _State, folder: Path) -> None:
+    """Load (or update) the pack in FOLDER into the instance.
+
+    New credentials and new versions are added; learners keep the version they
+    started under. A credential changed without a new version is refused.
+    """
+    loaded = load_pack(folder)
+    changes = state.service().add_pack(Actor.system(), loaded, source=str(folder.resolve()))
+    for ref in changes.added:
+        click.echo(f"added      {ref}")
+    for ref in changes.unchanged:
+        click.echo(f"unchanged  {ref}")
+    click.echo(
+        f"Pack {changes.pack_id!r}: {len(changes.added)} added, {len(changes.unchanged)} unchanged."
+    )
+
+
+@pack.command("list")
+@pass_state
+def pack_list(state: _State) -> None:
+    """List the packs loaded in the instance."""
+    service = state.service()
+    packs = service.list_packs()
+    if not packs:
+        click.echo("No packs loaded yet. Load one with: mcembed pack add FOLDER")
+        return
+    for record in packs:
+        count = len(service.list_credentials(pack_id=record.id))
+        stacks = len(service.list_stacks(pack_id=record.id))
+        loaded = record.loaded_at.strftime("%Y-%m-%d %H:%M UTC")
+        click.echo(
+            f"{record.id}  {record.name}  ({_count(count, 'credential')}, "
+            f"{_count(stacks, 'stack')}, loaded {loaded})"
+        )
+
+
+@cli.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@pass_state
+def db_upgrade(state: _State) -> None:
+    """Create or upgrade the database schema to the newest version.
+
+    Run it once per release before starting servers that use PostgreSQL;
+    SQLite instances upgrade themselves on start.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .storage.migrate import current_revision, head_revision, upgrade
+    from .storage.sqlalchemy import make_engine
+
+    settings = state.settings
+    settings.instance.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+    except SQLAlchemyError as e:
+        raise click.ClickException(
+            f"Cannot upgrade the database: {e.__class__.__name__}: {e}"
+        ) from e
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if before == head:
+        click.echo(f"The database is already at the newest schema ({head}).")
+    else:
+        click.echo(f"Upgraded the database from {before or 'empty'} to {head}.")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the CLI, turning expected errors into messages."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="mcembed",
+            standalone_mode=False,
+        )
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except McembedError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)

@@ -1,0 +1,51 @@
+"""Plain JSON data to and from the domain values (used by storage and exports).
+
+One ``cattrs`` converter knows every value: datetimes travel as ISO 8601 text in
+UTC, enums as their values, tuples as lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from enum import Enum, StrEnum
+from typing import Any, TypeVar
+
+import cattrs
+
+__all__ = ["canonical_json", "content_hash", "from_data", "to_data"]
+
+T = TypeVar("T")
+
+_converter = cattrs.Converter(forbid_extra_keys=False)
+_converter.register_unstructure_hook(datetime, lambda d: d.astimezone(UTC).isoformat())
+_converter.register_structure_hook(datetime, lambda v, _: _parse_datetime(v))
+# StrEnum must be named: cattrs would otherwise pass it through as a ``str``.
+_converter.register_unstructure_hook(StrEnum, lambda v: v.value)
+_converter.register_unstructure_hook(Enum, lambda v: v.value)
+
+
+def _parse_datetime(value: Any) -> datetime:
+    d = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+def to_data(value: Any) -> Any:
+    """A domain value as JSON-ready data (dicts, lists, strings, numbers)."""
+    return _converter.unstructure(value)
+
+
+def from_data(cls: type[T], data: Any) -> T:
+    """Rebuild a domain value of type ``cls`` from ``to_data`` output."""
+    return _converter.structure(data, cls)
+
+
+def canonical_json(data: Any) -> str:
+    """Sorted, compact JSON: the same data always gives the same text."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(data: Any) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``data``."""
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()

@@ -1,0 +1,138 @@
+"""Settings: built explicitly and passed in, never read at import time.
+
+Every setting has an environment variable with the ``MCEMBED_`` prefix; the
+README documents each one (a test checks that it does).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+
+__all__ = ["SETTINGS", "Setting", "Settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One documented setting: its variable, default and meaning."""
+
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "MCEMBED_INSTANCE", "./instance", "Instance folder: database, keys, evidence files, caches."
+    ),
+    Setting(
+        "MCEMBED_DATABASE_URL",
+        "SQLite in the instance folder",
+        "SQLAlchemy URL of the database, e.g. postgresql+psycopg://user@host/db.",
+    ),
+    Setting(
+        "MCEMBED_REDIS_URL",
+        "none (in-process)",
+        "Redis for launch data, nonces and the task queue.",
+    ),
+    Setting("MCEMBED_BASE_URL", "the URL the server is started on", "Public base URL of the tool."),
+    Setting(
+        "MCEMBED_MAX_UPLOAD_BYTES", "26214400 (25 MiB)", "Largest evidence file accepted, in bytes."
+    ),
+    Setting(
+        "MCEMBED_AUTO_MIGRATE",
+        "true for SQLite, false otherwise",
+        "Upgrade the database schema on start; at scale run `mcembed db upgrade` once instead.",
+    ),
+)
+
+_DEFAULT_MAX_UPLOAD = 25 * 1024 * 1024
+
+
+def _truthy(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false (got {value!r})")
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URLs people paste (``postgres://``, ``postgresql://``) and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Where the instance lives and which services it uses."""
+
+    instance: Path = field(default_factory=lambda: Path("instance"))
+    database_url: str = ""
+    redis_url: str = ""
+    base_url: str = ""
+    max_upload_bytes: int = _DEFAULT_MAX_UPLOAD
+    auto_migrate: bool | None = None
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite:///{(self.instance / 'mcembed.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def migrate_on_start(self) -> bool:
+        return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    @property
+    def files_dir(self) -> Path:
+        return self.instance / "files"
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        instance: str | os.PathLike[str] | None = None,
+    ) -> Settings:
+        """Settings from ``MCEMBED_*`` variables; ``instance`` (from ``--instance``) wins.
+
+        Raises:
+            ConfigError: a value cannot be used; the message names the variable.
+        """
+        env = os.environ if environ is None else environ
+        max_upload = env.get("MCEMBED_MAX_UPLOAD_BYTES", "").strip()
+        try:
+            max_bytes = int(max_upload) if max_upload else _DEFAULT_MAX_UPLOAD
+        except ValueError:
+            raise ConfigError(
+                f"MCEMBED_MAX_UPLOAD_BYTES must be a number of bytes (got {max_upload!r})"
+            ) from None
+        if max_bytes <= 0:
+            raise ConfigError(f"MCEMBED_MAX_UPLOAD_BYTES must be above 0 (got {max_bytes})")
+        auto = env.get("MCEMBED_AUTO_MIGRATE")
+        base_url = env.get("MCEMBED_BASE_URL", "").strip().rstrip("/")
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"MCEMBED_BASE_URL must start with https:// (got {base_url!r})")
+        return cls(
+            instance=Path(
+                instance if instance is not None else env.get("MCEMBED_INSTANCE") or "instance"
+            ),
+            database_url=env.get("MCEMBED_DATABASE_URL", "").strip(),
+            redis_url=env.get("MCEMBED_REDIS_URL", "").strip(),
+            base_url=base_url,
+            max_upload_bytes=max_bytes,
+            auto_migrate=None if auto is None else _truthy("MCEMBED_AUTO_MIGRATE", auto),
+        )

@@ -1,0 +1,185 @@
+"""Every error mcembed raises, in one tree.
+
+```
+McembedError
+├── ValidationError (ValueError)     bad input; ``.problems`` lists each Problem
+│   ├── PackError                    authoring files; every problem has file, line, field path
+│   └── EvidenceError                evidence does not meet its requirement
+├── NotFound (LookupError)           unknown id
+├── PermissionDenied                 role or course check failed
+├── Conflict                         the current state does not allow it
+│   ├── InvalidTransition            names the current state and the allowed actions
+│   └── AlreadyDecided               another reviewer decided first
+├── BadgeError
+│   ├── SigningError
+│   └── VerificationError            ``.checks`` says which checks failed
+└── ConfigError                      missing or contradictory settings, names the variable
+```
+
+Adapters map these to their own world (HTTP status codes, widget messages); the
+core knows nothing of HTTP. Third-party errors (SQLAlchemy, YAML, JOSE) are
+translated where they enter and never leave the core.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "AlreadyDecided",
+    "BadgeError",
+    "ConfigError",
+    "Conflict",
+    "EvidenceError",
+    "InvalidTransition",
+    "Location",
+    "McembedError",
+    "NotFound",
+    "PackError",
+    "PermissionDenied",
+    "Problem",
+    "SigningError",
+    "ValidationError",
+    "VerificationError",
+    "did_you_mean",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a problem is: a file, a line (1-based) and a field path such as
+    ``rubric.criteria[2].passing_level``. Any part may be unknown."""
+
+    file: str | None = None
+    line: int | None = None
+    path: str = ""
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file
+            if self.line:
+                where += f":{self.line}"
+        if self.path:
+            where = f"{where}: {self.path}" if where else self.path
+        return where
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input, and where it is."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        where = str(self.location)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class McembedError(Exception):
+    """Base class of every error mcembed raises on purpose."""
+
+
+class ValidationError(McembedError, ValueError):
+    """Input that cannot be accepted. ``problems`` holds every problem found."""
+
+    def __init__(self, message: str | None = None, problems: Sequence[Problem] = ()) -> None:
+        self.problems: list[Problem] = list(problems)
+        if message is None:
+            message = "\n".join(str(p) for p in self.problems) or "invalid input"
+        super().__init__(message)
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class PackError(ValidationError):
+    """A credential pack has problems; each names the file, the line and the field path."""
+
+    def __init__(self, problems: Sequence[Problem], pack: str | None = None) -> None:
+        # By file, then line; problems of one line keep the order they were found in.
+        problems = sorted(problems, key=lambda p: (p.location.file or "", p.location.line or 0))
+        count = len(problems)
+        head = f"{pack}: " if pack else ""
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"{head}{count} {noun} in the pack"] + [str(p) for p in problems]
+        super().__init__("\n".join(lines), problems)
+
+
+class EvidenceError(ValidationError):
+    """Evidence does not meet its requirement (word bounds, file type, size, ...)."""
+
+
+class NotFound(McembedError, LookupError):
+    """An id that does not exist (or that the caller may not know exists)."""
+
+
+class PermissionDenied(McembedError):
+    """The actor's role or course does not allow this."""
+
+
+class Conflict(McembedError):
+    """The current state does not allow this operation."""
+
+
+class InvalidTransition(Conflict):
+    """A submission cannot take this action from its current state."""
+
+    def __init__(self, submission_id: str, action: str, state: str, allowed: Iterable[str]) -> None:
+        self.submission_id = submission_id
+        self.action = action
+        self.state = state
+        self.allowed = tuple(allowed)
+        if not self.allowed:
+            tail = f"'{state}' is final; no action is allowed"
+        elif len(self.allowed) == 1:
+            tail = f"from '{state}' the allowed action is {self.allowed[0]}"
+        else:
+            tail = f"from '{state}' the allowed actions are {', '.join(self.allowed)}"
+        super().__init__(
+            f"Cannot {action.replace('_', ' ')} submission {submission_id}: "
+            f"it is '{state}'; {tail}."
+        )
+
+
+class AlreadyDecided(Conflict):
+    """Another reviewer changed or decided this submission first."""
+
+
+class BadgeError(McembedError):
+    """Issuing or reading an Open Badges credential failed."""
+
+
+class SigningError(BadgeError):
+    """A credential could not be signed (missing or unusable key)."""
+
+
+class VerificationError(BadgeError):
+    """A credential did not verify. ``checks`` holds the individual results."""
+
+    def __init__(self, message: str, checks: Sequence[Any] = ()) -> None:
+        self.checks = list(checks)
+        super().__init__(message)
+
+
+class ConfigError(McembedError):
+    """Settings are missing or contradict each other; the message names the variable."""
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """Return `` (did you mean 'x'?)`` for the closest choice, or an empty string.
+
+    Phrased like click's ``_format_possibilities``.
+    """
+    close = difflib.get_close_matches(value, list(choices), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    if len(close) == 1:
+        return f" (did you mean {close[0]!r}?)"
+    listed = ", ".join(repr(c) for c in close)
+    return f" (did you mean one of {listed}?)"

@@ -1,0 +1,131 @@
+"""Read YAML into plain data while remembering the line of every field.
+
+PyYAML's composer gives nodes with marks; we build the Python values ourselves
+from those nodes so that each field path (``rubric.criteria[2].passing_level``)
+maps to the line it was written on. Duplicate keys, which PyYAML would silently
+collapse, are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from ..errors import Location, Problem
+
+__all__ = ["LineMap", "format_path", "read_yaml"]
+
+try:  # libyaml is an order of magnitude faster when PyYAML was built with it
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+_STR = "tag:yaml.org,2002:str"
+_TYPED = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null"))
+
+PathPart = str | int
+Path = tuple[PathPart, ...]
+
+
+def format_path(path: Sequence[PathPart]) -> str:
+    """``("rubric", "criteria", 2, "id")`` -> ``rubric.criteria[2].id``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass(slots=True)
+class LineMap:
+    """Lines (1-based) of each value and of each mapping key in one file."""
+
+    file: str
+    values: dict[Path, int] = field(default_factory=dict)
+    keys: dict[Path, int] = field(default_factory=dict)
+
+    def line(self, path: Sequence[PathPart], *, key: bool = False) -> int | None:
+        """The line of ``path``; of its key when ``key``; else of the nearest parent."""
+        p = tuple(path)
+        if key and p in self.keys:
+            return self.keys[p]
+        while True:
+            if p in self.values:
+                return self.values[p]
+            if not p:
+                return None
+            p = p[:-1]
+
+    def at(self, path: Sequence[PathPart], *, key: bool = False) -> Location:
+        return Location(self.file, self.line(path, key=key), format_path(path))
+
+
+class _Builder:
+    def __init__(self, lines: LineMap, problems: list[Problem]) -> None:
+        self.lines = lines
+        self.problems = problems
+        self.scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.lines.values[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.build_key(key_node)
+                child = (*path, key)
+                if key in out:
+                    self.problems.append(
+                        Problem(
+                            Location(
+                                self.lines.file, key_node.start_mark.line + 1, format_path(child)
+                            ),
+                            f"is given twice (first on line {self.lines.keys[child]})",
+                        )
+                    )
+                    continue
+                self.lines.keys[child] = key_node.start_mark.line + 1
+                out[key] = self.build(value_node, child)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag == _STR:  # most scalars: no constructor needed
+            return node.value
+        if node.tag in _TYPED:
+            return self.scalars.construct_object(node, deep=True)
+        # Dates, timestamps and custom tags stay text: the schema decides what a field means.
+        return str(node.value)
+
+    def build_key(self, node: yaml.Node) -> str:
+        if isinstance(node, yaml.ScalarNode):
+            return str(node.value)
+        return str(self.scalars.construct_object(node, deep=True))
+
+
+def read_yaml(text: str, file: str) -> tuple[Any, LineMap, list[Problem]]:
+    """Parse one YAML document.
+
+    Returns:
+        The data (``None`` when the file is empty or unreadable), its line map,
+        and problems (syntax errors, duplicate keys) with file and line.
+    """
+    lines = LineMap(file)
+    problems: list[Problem] = []
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        message = " ".join(x for x in (e.context, e.problem) if x) or "is not valid YAML"
+        problems.append(Problem(Location(file, line), f"YAML syntax error: {message}"))
+        return None, lines, problems
+    except yaml.YAMLError as e:
+        problems.append(Problem(Location(file), f"YAML error: {e}"))
+        return None, lines, problems
+    if node is None:
+        return None, lines, problems
+    return _Builder(lines, problems).build(node, ()), lines, problems

@@ -1,0 +1,32 @@
+"""Storage: the ``Store`` protocol, its in-memory and SQL implementations, and files."""
+
+from .base import (
+    AwardFilter,
+    CatalogHit,
+    CatalogQuery,
+    PackRecord,
+    Page,
+    Store,
+    SubmissionFilter,
+    Transaction,
+)
+from .blobs import BlobStore, LocalBlobStore, MemoryBlobStore
+from .memory import MemoryStore
+from .sqlalchemy import SqlStore, StorageError
+
+__all__ = [
+    "AwardFilter",
+    "BlobStore",
+    "CatalogHit",
+    "CatalogQuery",
+    "LocalBlobStore",
+    "MemoryBlobStore",
+    "MemoryStore",
+    "PackRecord",
+    "Page",
+    "SqlStore",
+    "StorageError",
+    "Store",
+    "SubmissionFilter",
+    "Transaction",
+]

@@ -1,0 +1,173 @@
+"""The storage seam: a ``Store`` hands out transactions; a ``Transaction`` holds
+the repositories. This is the only storage API the rest of mcembed uses.
+
+Contract, shared by every implementation (``MemoryStore``, ``SqlStore``) and
+checked by one test-suite run over all of them:
+
+- ``with store.transaction() as tx:`` commits when the block ends and rolls
+  everything back when it raises: nothing half-written.
+- Verbs: ``add_x`` fails with ``Conflict`` if ``x`` exists; ``get_x`` raises
+  ``NotFound``; ``find_x`` returns ``None``; ``list_x`` returns a list;
+  ``put_x`` creates or updates.
+- ``update_submission(s, expected_revision)`` writes only when the stored
+  revision is still ``expected_revision`` and raises ``AlreadyDecided``
+  otherwise, so two reviewers cannot both decide one submission. It returns the
+  submission with ``revision`` increased by one.
+- A learner has at most one open (not withdrawn) submission per credential and
+  course; ``add_submission`` raises ``Conflict`` for a second one.
+- A submission has at most one award; a learner at most one award per stack and
+  course.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from ..awards import Award
+from ..credentials import Credential, Issuer
+from ..people import Person
+from ..reviews import Review, SelfAssessment
+from ..stacks import Stack
+from ..submissions import Submission, SubmissionState
+
+__all__ = [
+    "AwardFilter",
+    "CatalogHit",
+    "CatalogQuery",
+    "PackRecord",
+    "Page",
+    "Store",
+    "SubmissionFilter",
+    "Transaction",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackRecord:
+    """A pack as loaded into the instance."""
+
+    id: str
+    name: str
+    description: str = ""
+    issuer: Issuer
+    loaded_at: datetime
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CatalogQuery:
+    """A catalog search: free text (a problem in plain words), tags, alignment."""
+
+    text: str = ""
+    tags: tuple[str, ...] = ()
+    framework: str = ""
+    code: str = ""
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CatalogHit:
+    credential: Credential
+    score: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmissionFilter:
+    course_id: str | None = None
+    learner_id: str | None = None
+    credential_id: str | None = None
+    states: tuple[SubmissionState, ...] = ()
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AwardFilter:
+    course_id: str | None = None
+    learner_id: str | None = None
+    credential_id: str | None = None
+    limit: int = 1000
+    offset: int = 0
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page(Generic[T]):
+    """One page of a listing and the number of matches in all."""
+
+    items: Sequence[T] = field(default_factory=tuple)
+    total: int = 0
+
+
+class Transaction(Protocol):
+    """The repositories, inside one unit of work."""
+
+    # packs, credentials, stacks
+    def put_pack(self, pack: PackRecord) -> None: ...
+    def find_pack(self, pack_id: str) -> PackRecord | None: ...
+    def list_packs(self) -> list[PackRecord]: ...
+    def add_credential(self, credential: Credential) -> None: ...
+    def find_credential(self, credential_id: str, version: str | None = None) -> Credential | None:
+        """The given version, or the latest one when ``version`` is None."""
+        ...
+
+    def list_credentials(self, *, pack_id: str | None = None) -> list[Credential]:
+        """The latest version of each credential, ordered by name."""
+        ...
+
+    def list_credential_versions(self, credential_id: str) -> list[Credential]: ...
+    def search_credentials(self, query: CatalogQuery) -> list[CatalogHit]:
+        """Latest versions matching ``query``, best first."""
+        ...
+
+    def add_stack(self, stack: Stack) -> None: ...
+    def find_stack(self, stack_id: str, version: str | None = None) -> Stack | None: ...
+    def list_stacks(self, *, pack_id: str | None = None) -> list[Stack]: ...
+
+    # people
+    def put_person(self, person: Person) -> None: ...
+    def find_person(self, person_id: str) -> Person | None: ...
+
+    # submissions
+    def add_submission(self, submission: Submission) -> None: ...
+    def find_submission(self, submission_id: str) -> Submission | None: ...
+    def update_submission(self, submission: Submission, expected_revision: int) -> Submission: ...
+    def find_open_submission(
+        self, learner_id: str, credential_id: str, course_id: str
+    ) -> Submission | None: ...
+    def list_submissions(self, where: SubmissionFilter) -> Page[Submission]:
+        """Newest change first."""
+        ...
+
+    # reviews
+    def add_review(self, review: Review) -> None: ...
+    def list_reviews(self, submission_id: str) -> list[Review]: ...
+    def add_self_assessment(self, assessment: SelfAssessment) -> None: ...
+    def list_self_assessments(self, submission_id: str) -> list[SelfAssessment]: ...
+
+    # awards
+    def add_award(self, award: Award) -> None: ...
+    def find_award(self, award_id: str) -> Award | None: ...
+    def find_latest_award(
+        self, learner_id: str, credential_id: str, course_id: str
+    ) -> Award | None:
+        """The newest award of a credential (or stack) to a learner in a course."""
+        ...
+
+    def find_award_for_submission(self, submission_id: str) -> Award | None: ...
+    def find_stack_award(self, learner_id: str, stack_id: str, course_id: str) -> Award | None: ...
+    def update_award(self, award: Award) -> None: ...
+    def list_awards(self, where: AwardFilter) -> Page[Award]: ...
+
+
+class Store(Protocol):
+    """Where everything lives; hands out transactions."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def close(self) -> None: ...

@@ -1,0 +1,709 @@
+"""SqlStore: the ``Store`` on SQLite (default) or PostgreSQL, with SQLAlchemy Core.
+
+SQLite runs in WAL mode with foreign keys on, and every writing transaction
+starts with ``BEGIN IMMEDIATE`` so that two writers queue instead of failing
+halfway. PostgreSQL runs at READ COMMITTED; the submission ``revision`` guard
+(``UPDATE ... WHERE revision = :expected``) is what keeps two reviewers from
+both deciding. Catalog search uses FTS5 on SQLite and ``tsvector`` on
+PostgreSQL. SQLAlchemy errors never leave this module.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    column,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from ..awards import Award, AwardKind
+from ..catalog import credential_fields, query_terms
+from ..codec import from_data, to_data
+from ..credentials import Credential, Issuer
+from ..errors import AlreadyDecided, ConfigError, Conflict, McembedError
+from ..evidence import EvidenceItem
+from ..people import Person
+from ..reviews import Review, SelfAssessment
+from ..stacks import Stack
+from ..submissions import Attempt, HistoryEntry, Submission, SubmissionState
+from . import tables as t
+from .base import (
+    AwardFilter,
+    CatalogHit,
+    CatalogQuery,
+    PackRecord,
+    Page,
+    SubmissionFilter,
+    Transaction,
+)
+
+__all__ = ["SqlStore", "StorageError", "make_engine"]
+
+
+class StorageError(McembedError):
+    """The database failed in a way the caller cannot fix (connection lost, disk full)."""
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+_FTS_TERM = re.compile(r"[^a-z0-9]")
+# The SQLite FTS5 table (created by the migration; SQLite only).
+_FTS = table("credential_search", column("credential_id"))
+
+
+class _Q:
+    """Statements of the hot paths, built once: building a statement costs more
+    than SQLite takes to run it."""
+
+    c = t.credentials
+    credential_cols = (c.c.id, c.c.version, c.c.content_hash, c.c.document)
+    credential_latest = select(*credential_cols).where(c.c.id == bindparam("id"), c.c.is_latest)
+    credential_version = select(*credential_cols).where(
+        c.c.id == bindparam("id"), c.c.version == bindparam("version")
+    )
+    person = select(t.people.c.name, t.people.c.email).where(t.people.c.id == bindparam("pid"))
+    person_insert = insert(t.people)
+    person_update = (
+        update(t.people)
+        .where(t.people.c.id == bindparam("pid"))
+        .values(name=bindparam("name"), email=bindparam("email"))
+    )
+    submission = select(t.submissions).where(t.submissions.c.id == bindparam("sid"))
+    open_submission = select(t.submissions).where(
+        t.submissions.c.learner_id == bindparam("learner"),
+        t.submissions.c.credential_id == bindparam("credential"),
+        t.submissions.c.course_id == bindparam("course"),
+        text(t.OPEN_STATES_SQL),
+    )
+    submission_insert = insert(t.submissions)
+    submission_update = (
+        update(t.submissions)
+        .where(
+            t.submissions.c.id == bindparam("sid"),
+            t.submissions.c.revision == bindparam("expected"),
+        )
+        .values(
+            state=bindparam("state"),
+            items=bindparam("items"),
+            attempts=bindparam("attempts"),
+            history=bindparam("history"),
+            revision=bindparam("new_revision"),
+            updated_at=bindparam("updated_at"),
+        )
+    )
+    review_insert = insert(t.reviews)
+    award_insert = insert(t.awards)
+    latest_award = (
+        select(t.awards.c.document)
+        .where(
+            t.awards.c.learner_id == bindparam("learner"),
+            t.awards.c.credential_id == bindparam("credential"),
+            t.awards.c.course_id == bindparam("course"),
+        )
+        .order_by(t.awards.c.issued_at.desc(), t.awards.c.id.desc())
+        .limit(1)
+    )
+
+
+def _catalog_filters(query: CatalogQuery, credential_id: Any) -> list[Any]:
+    """Tag and alignment filters on ``credential_id``, as IN (subquery) tests:
+    the subquery runs once, where a correlated EXISTS would run per match."""
+    filters: list[Any] = []
+    tags = t.credential_tags
+    for tag in query.tags:
+        filters.append(
+            credential_id.in_(select(tags.c.credential_id).where(tags.c.tag == tag.lower()))
+        )
+    if query.framework or query.code:
+        a = t.credential_alignments
+        conds = []
+        if query.framework:
+            conds.append(a.c.framework.contains(query.framework.lower(), autoescape=True))
+        if query.code:
+            conds.append(a.c.code == query.code.lower())
+        filters.append(credential_id.in_(select(a.c.credential_id).where(*conds)))
+    return filters
+
+
+def _submission_row(s: Submission) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "credential_id": s.credential_id,
+        "credential_version": s.credential_version,
+        "learner_id": s.learner_id,
+        "course_id": s.course_id,
+        "state": s.state.value,
+        "items": [to_data(i) for i in s.items],
+        "attempts": [to_data(a) for a in s.attempts],
+        "history": [to_data(h) for h in s.history],
+        "revision": s.revision,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+    }
+
+
+def _submission(row: Any) -> Submission:
+    return Submission(
+        id=row.id,
+        credential_id=row.credential_id,
+        credential_version=row.credential_version,
+        learner_id=row.learner_id,
+        course_id=row.course_id,
+        state=SubmissionState(row.state),
+        items=tuple(from_data(list[EvidenceItem], row.items)),
+        attempts=tuple(from_data(list[Attempt], row.attempts)),
+        history=tuple(from_data(list[HistoryEntry], row.history)),
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
+        revision=row.revision,
+    )
+
+
+class _SqlTransaction:
+    def __init__(self, store: SqlStore, conn: Connection) -> None:
+        self.store = store
+        self.conn = conn
+        self.sqlite = store.is_sqlite
+
+    # --- packs ------------------------------------------------------------------
+    def put_pack(self, pack: PackRecord) -> None:
+        values = {
+            "name": pack.name,
+            "description": pack.description,
+            "issuer": to_data(pack.issuer),
+            "loaded_at": pack.loaded_at,
+            "source": pack.source,
+        }
+        done = self.conn.execute(update(t.packs).where(t.packs.c.id == pack.id).values(**values))
+        if done.rowcount == 0:
+            self.conn.execute(insert(t.packs).values(id=pack.id, **values))
+
+    def _pack(self, row: Any) -> PackRecord:
+        return PackRecord(
+            id=row.id,
+            name=row.name,
+            description=row.description,
+            issuer=from_data(Issuer, row.issuer),
+            loaded_at=_aware(row.loaded_at),
+            source=row.source,
+        )
+
+    def find_pack(self, pack_id: str) -> PackRecord | None:
+        row = self.conn.execute(select(t.packs).where(t.packs.c.id == pack_id)).first()
+        return self._pack(row) if row else None
+
+    def list_packs(self) -> list[PackRecord]:
+        rows = self.conn.execute(select(t.packs).order_by(func.lower(t.packs.c.name)))
+        return [self._pack(r) for r in rows]
+
+    # --- credentials ------------------------------------------------------------
+    def add_credential(self, credential: Credential) -> None:
+        c = t.credentials
+        self.conn.execute(update(c).where(c.c.id == credential.id).values(is_latest=False))
+        values: dict[str, Any] = {
+            "id": credential.id,
+            "version": credential.version,
+            "pack_id": credential.pack_id,
+            "name": credential.name,
+            "content_hash": credential.content_hash,
+            "is_latest": True,
+            "document": to_data(credential),
+        }
+        fields = credential_fields(credential)
+        if not self.sqlite:
+            weights = ("A", "B", "A", "D")
+            vector: Any = None
+            for weight, value in zip(weights, fields, strict=True):
+                part = func.setweight(
+                    func.to_tsvector("english", value), literal_column(f"'{weight}'")
+                )
+                vector = part if vector is None else vector.op("||")(part)
+            values["search"] = vector
+        try:
+            self.conn.execute(insert(c).values(**values))
+        except IntegrityError:
+            raise Conflict(f"credential {credential.ref} already exists") from None
+        self.conn.execute(
+            delete(t.credential_tags).where(t.credential_tags.c.credential_id == credential.id)
+        )
+        self.conn.execute(
+            delete(t.credential_alignments).where(
+                t.credential_alignments.c.credential_id == credential.id
+            )
+        )
+        tags = {tag.lower() for tag in credential.tags}
+        if tags:
+            self.conn.execute(
+                insert(t.credential_tags),
+                [{"credential_id": credential.id, "tag": tag} for tag in tags],
+            )
+        if credential.alignments:
+            self.conn.execute(
+                insert(t.credential_alignments),
+                [
+                    {
+                        "credential_id": credential.id,
+                        "n": n,
+                        "framework": a.framework.lower(),
+                        "code": a.code.lower(),
+                    }
+                    for n, a in enumerate(credential.alignments)
+                ],
+            )
+        if self.sqlite:
+            self.conn.execute(
+                text("DELETE FROM credential_search WHERE credential_id = :id"),
+                {"id": credential.id},
+            )
+            self.conn.execute(
+                text(
+                    "INSERT INTO credential_search (credential_id, name, summary, addresses, rest) "
+                    "VALUES (:id, :name, :summary, :addresses, :rest)"
+                ),
+                {
+                    "id": credential.id,
+                    "name": fields[0],
+                    "summary": fields[1],
+                    "addresses": fields[2],
+                    "rest": fields[3],
+                },
+            )
+
+    def _credential(self, row: Any) -> Credential:
+        return self.store._credential_from(row.id, row.version, row.content_hash, row.document)
+
+    def find_credential(self, credential_id: str, version: str | None = None) -> Credential | None:
+        if version is None:
+            row = self.conn.execute(_Q.credential_latest, {"id": credential_id}).first()
+        else:
+            # A version never changes once added, so a parsed copy is as good as a read.
+            cached = self.store._versions.get((credential_id, version))
+            if cached is not None:
+                return cached
+            row = self.conn.execute(
+                _Q.credential_version, {"id": credential_id, "version": version}
+            ).first()
+        return self._credential(row) if row else None
+
+    def list_credentials(self, *, pack_id: str | None = None) -> list[Credential]:
+        c = t.credentials
+        query = select(c.c.id, c.c.version, c.c.content_hash, c.c.document).where(c.c.is_latest)
+        if pack_id is not None:
+            query = query.where(c.c.pack_id == pack_id)
+        rows = self.conn.execute(query.order_by(func.lower(c.c.name), c.c.id))
+        return [self._credential(r) for r in rows]
+
+    def list_credential_versions(self, credential_id: str) -> list[Credential]:
+        c = t.credentials
+        rows = self.conn.execute(
+            select(c.c.id, c.c.version, c.c.content_hash, c.c.document).where(
+                c.c.id == credential_id
+            )
+        )
+        return [self._credential(r) for r in rows]
+
+    def search_credentials(self, query: CatalogQuery) -> list[CatalogHit]:
+        c = t.credentials
+        terms = [_FTS_TERM.sub("", term) for term in query_terms(query.text)]
+        terms = [term for term in terms if term]
+        # Rank on ids and scores only, then fetch the few documents: carrying
+        # the documents through the sort makes the database copy every match.
+        if not terms:
+            stmt = (
+                select(c.c.id, literal_column("0.0").label("score"))
+                .where(c.c.is_latest, *_catalog_filters(query, c.c.id))
+                .order_by(func.lower(c.c.name), c.c.id)
+                .limit(query.limit)
+            )
+        elif self.sqlite:
+            # The FTS table holds only latest versions: no join is needed, and
+            # the filters test each full-text hit, never the other way round.
+            # bm25() is lower for better matches. Ordering by it alone lets
+            # FTS5 keep only the top rows (a second sort key costs 4x).
+            bm25 = "bm25(credential_search, 4.0, 2.0, 3.0, 1.0)"
+            score: Any = literal_column(bm25).label("score")
+            stmt = (
+                select(_FTS.c.credential_id.label("id"), score)
+                .where(
+                    text("credential_search MATCH :match"),
+                    *_catalog_filters(query, _FTS.c.credential_id),
+                )
+                .order_by(score)
+                .limit(query.limit)
+                .params(match=" OR ".join(f'"{term}"' for term in terms))
+            )
+        else:
+            tsquery = func.to_tsquery("english", bindparam("tsq"))
+            rank = func.ts_rank(c.c.search, tsquery).label("score")
+            stmt = (
+                select(c.c.id, rank)
+                .where(
+                    c.c.is_latest, *_catalog_filters(query, c.c.id), c.c.search.op("@@")(tsquery)
+                )
+                .order_by(rank.desc(), c.c.id)
+                .limit(query.limit)
+                .params(tsq=" | ".join(terms))
+            )
+        sign = -1.0 if self.sqlite and terms else 1.0
+        ranked = [(r.id, sign * float(r.score)) for r in self.conn.execute(stmt)]
+        if not ranked:
+            return []
+        rows = self.conn.execute(
+            select(c.c.id, c.c.version, c.c.content_hash, c.c.document).where(
+                c.c.is_latest, c.c.id.in_([cid for cid, _ in ranked])
+            )
+        )
+        found = {r.id: self._credential(r) for r in rows}
+        return [CatalogHit(credential=found[cid], score=score) for cid, score in ranked]
+
+    # --- stacks -----------------------------------------------------------------
+    def add_stack(self, stack: Stack) -> None:
+        s = t.stacks
+        self.conn.execute(update(s).where(s.c.id == stack.id).values(is_latest=False))
+        try:
+            self.conn.execute(
+                insert(s).values(
+                    id=stack.id,
+                    version=stack.version,
+                    pack_id=stack.pack_id,
+                    name=stack.name,
+                    content_hash=stack.content_hash,
+                    is_latest=True,
+                    document=to_data(stack),
+                )
+            )
+        except IntegrityError:
+            raise Conflict(f"stack {stack.ref} already exists") from None
+
+    def find_stack(self, stack_id: str, version: str | None = None) -> Stack | None:
+        s = t.stacks
+        query = select(s.c.document).where(s.c.id == stack_id)
+        query = (
+            query.where(s.c.is_latest) if version is None else query.where(s.c.version == version)
+        )
+        row = self.conn.execute(query).first()
+        return from_data(Stack, row.document) if row else None
+
+    def list_stacks(self, *, pack_id: str | None = None) -> list[Stack]:
+        s = t.stacks
+        query = select(s.c.document).where(s.c.is_latest)
+        if pack_id is not None:
+            query = query.where(s.c.pack_id == pack_id)
+        rows = self.conn.execute(query.order_by(func.lower(s.c.name), s.c.id))
+        return [from_data(Stack, r.document) for r in rows]
+
+    # --- people -----------------------------------------------------------------
+    def put_person(self, person: Person) -> None:
+        row = self.conn.execute(_Q.person, {"pid": person.id}).first()
+        values = {"pid": person.id, "name": person.name, "email": person.email}
+        if row is None:
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(
+                        _Q.person_insert,
+                        {"id": person.id, "name": person.name, "email": person.email},
+                    )
+            except IntegrityError:
+                # someone else added them a moment ago; bring the names up to date
+                self.conn.execute(_Q.person_update, values)
+        elif (row.name, row.email) != (person.name, person.email):
+            self.conn.execute(_Q.person_update, values)
+
+    def find_person(self, person_id: str) -> Person | None:
+        row = self.conn.execute(select(t.people).where(t.people.c.id == person_id)).first()
+        return Person(id=row.id, name=row.name, email=row.email) if row else None
+
+    # --- submissions ------------------------------------------------------------
+    def add_submission(self, submission: Submission) -> None:
+        try:
+            self.conn.execute(_Q.submission_insert, _submission_row(submission))
+        except IntegrityError:
+            raise Conflict(
+                f"learner {submission.learner_id} already has an open submission for "
+                f"{submission.credential_id}"
+            ) from None
+
+    def find_submission(self, submission_id: str) -> Submission | None:
+        row = self.conn.execute(_Q.submission, {"sid": submission_id}).first()
+        return _submission(row) if row else None
+
+    def update_submission(self, submission: Submission, expected_revision: int) -> Submission:
+        row = _submission_row(submission)
+        done = self.conn.execute(
+            _Q.submission_update,
+            {
+                "sid": submission.id,
+                "expected": expected_revision,
+                "state": row["state"],
+                "items": row["items"],
+                "attempts": row["attempts"],
+                "history": row["history"],
+                "new_revision": expected_revision + 1,
+                "updated_at": submission.updated_at,
+            },
+        )
+        if done.rowcount != 1:
+            raise AlreadyDecided(
+                f"Submission {submission.id} was changed by someone else "
+                "(another reviewer may have decided it); reload it and try again."
+            )
+        return replace(submission, revision=expected_revision + 1)
+
+    def find_open_submission(
+        self, learner_id: str, credential_id: str, course_id: str
+    ) -> Submission | None:
+        rows = self.conn.execute(
+            _Q.open_submission,
+            {"learner": learner_id, "credential": credential_id, "course": course_id},
+        ).first()
+        return _submission(rows) if rows else None
+
+    def list_submissions(self, where: SubmissionFilter) -> Page[Submission]:
+        s = t.submissions
+        conds = []
+        if where.course_id is not None:
+            conds.append(s.c.course_id == where.course_id)
+        if where.learner_id is not None:
+            conds.append(s.c.learner_id == where.learner_id)
+        if where.credential_id is not None:
+            conds.append(s.c.credential_id == where.credential_id)
+        if where.states:
+            conds.append(s.c.state.in_([st.value for st in where.states]))
+        total = self.conn.execute(select(func.count()).select_from(s).where(*conds)).scalar_one()
+        rows = self.conn.execute(
+            select(s)
+            .where(*conds)
+            .order_by(s.c.updated_at.desc(), s.c.id.desc())
+            .limit(where.limit)
+            .offset(where.offset)
+        ).all()
+        return Page(items=[_submission(r) for r in rows], total=total)
+
+    # --- reviews ----------------------------------------------------------------
+    def add_review(self, review: Review) -> None:
+        self.conn.execute(
+            _Q.review_insert,
+            {
+                "id": review.id,
+                "submission_id": review.submission_id,
+                "attempt": review.attempt,
+                "reviewer_id": review.reviewer_id,
+                "passed": review.passed,
+                "document": to_data(review),
+                "created_at": review.created_at,
+            },
+        )
+
+    def list_reviews(self, submission_id: str) -> list[Review]:
+        r = t.reviews
+        rows = self.conn.execute(
+            select(r.c.document)
+            .where(r.c.submission_id == submission_id)
+            .order_by(r.c.created_at, r.c.id)
+        )
+        return [from_data(Review, row.document) for row in rows]
+
+    def add_self_assessment(self, assessment: SelfAssessment) -> None:
+        self.conn.execute(
+            insert(t.self_assessments).values(
+                id=assessment.id,
+                submission_id=assessment.submission_id,
+                document=to_data(assessment),
+                created_at=assessment.created_at,
+            )
+        )
+
+    def list_self_assessments(self, submission_id: str) -> list[SelfAssessment]:
+        a = t.self_assessments
+        rows = self.conn.execute(
+            select(a.c.document)
+            .where(a.c.submission_id == submission_id)
+            .order_by(a.c.created_at, a.c.id)
+        )
+        return [from_data(SelfAssessment, row.document) for row in rows]
+
+    # --- awards -----------------------------------------------------------------
+    def _award_row(self, award: Award) -> dict[str, Any]:
+        return {
+            "id": award.id,
+            "kind": award.kind.value,
+            "credential_id": award.credential_id,
+            "credential_version": award.credential_version,
+            "learner_id": award.learner_id,
+            "course_id": award.course_id,
+            "submission_id": award.submission_id,
+            "issued_at": award.issued_at,
+            "status": award.status.value,
+            "document": to_data(award),
+        }
+
+    def add_award(self, award: Award) -> None:
+        try:
+            self.conn.execute(_Q.award_insert, self._award_row(award))
+        except IntegrityError:
+            what = (
+                f"submission {award.submission_id}"
+                if award.submission_id
+                else f"stack {award.credential_id}"
+            )
+            raise Conflict(f"{what} already has an award for learner {award.learner_id}") from None
+
+    def find_latest_award(
+        self, learner_id: str, credential_id: str, course_id: str
+    ) -> Award | None:
+        row = self.conn.execute(
+            _Q.latest_award,
+            {"learner": learner_id, "credential": credential_id, "course": course_id},
+        ).first()
+        return from_data(Award, row.document) if row else None
+
+    def find_award(self, award_id: str) -> Award | None:
+        row = self.conn.execute(
+            select(t.awards.c.document).where(t.awards.c.id == award_id)
+        ).first()
+        return from_data(Award, row.document) if row else None
+
+    def find_award_for_submission(self, submission_id: str) -> Award | None:
+        row = self.conn.execute(
+            select(t.awards.c.document).where(t.awards.c.submission_id == submission_id)
+        ).first()
+        return from_data(Award, row.document) if row else None
+
+    def find_stack_award(self, learner_id: str, stack_id: str, course_id: str) -> Award | None:
+        a = t.awards
+        row = self.conn.execute(
+            select(a.c.document).where(
+                a.c.kind == AwardKind.STACK.value,
+                a.c.learner_id == learner_id,
+                a.c.credential_id == stack_id,
+                a.c.course_id == course_id,
+            )
+        ).first()
+        return from_data(Award, row.document) if row else None
+
+    def update_award(self, award: Award) -> None:
+        row = self._award_row(award)
+        done = self.conn.execute(update(t.awards).where(t.awards.c.id == award.id).values(**row))
+        if done.rowcount != 1:
+            raise Conflict(f"award {award.id} does not exist")
+
+    def list_awards(self, where: AwardFilter) -> Page[Award]:
+        a = t.awards
+        conds = []
+        if where.course_id is not None:
+            conds.append(a.c.course_id == where.course_id)
+        if where.learner_id is not None:
+            conds.append(a.c.learner_id == where.learner_id)
+        if where.credential_id is not None:
+            conds.append(a.c.credential_id == where.credential_id)
+        total = self.conn.execute(select(func.count()).select_from(a).where(*conds)).scalar_one()
+        rows = self.conn.execute(
+            select(a.c.document)
+            .where(*conds)
+            .order_by(a.c.issued_at.desc(), a.c.id.desc())
+            .limit(where.limit)
+            .offset(where.offset)
+        )
+        return Page(items=[from_data(Award, r.document) for r in rows], total=total)
+
+
+class SqlStore:
+    """A ``Store`` in a SQL database.
+
+    Args:
+        url: a SQLAlchemy URL (``sqlite:///path.db``, ``postgresql+psycopg://...``).
+        engine: an existing engine instead of ``url`` (tests).
+        migrate: bring the schema up to date now (default for SQLite); otherwise
+            a database that is behind raises ``ConfigError`` naming the command.
+    """
+
+    def __init__(
+        self, url: str | None = None, *, engine: Engine | None = None, migrate: bool | None = None
+    ) -> None:
+        if engine is None:
+            if not url:
+                raise ConfigError("SqlStore needs a database URL (MCEMBED_DATABASE_URL)")
+            engine = make_engine(url)
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._cache: dict[tuple[str, str, str], Credential] = {}
+        self._versions: dict[tuple[str, str], Credential] = {}
+        self._cache_lock = threading.Lock()
+        from .migrate import ensure_current
+
+        ensure_current(engine, migrate=self.is_sqlite if migrate is None else migrate)
+
+    def _credential_from(self, cid: str, version: str, digest: str, document: Any) -> Credential:
+        # Credential versions never change, so their parsed values can be shared.
+        key = (cid, version, digest)
+        found = self._cache.get(key)
+        if found is None:
+            found = from_data(Credential, document)
+            with self._cache_lock:
+                if len(self._cache) > 20_000:
+                    self._cache.clear()
+                    self._versions.clear()
+                self._cache[key] = found
+                self._versions[(cid, version)] = found
+        return found
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        try:
+            with self.engine.begin() as conn:
+                yield _SqlTransaction(self, conn)
+        except McembedError:
+            raise
+        except OperationalError as e:
+            raise StorageError(f"The database could not complete the operation: {e.orig}") from e
+        except SQLAlchemyError as e:
+            raise StorageError(f"Database error: {e.__class__.__name__}: {e}") from e
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, decide when transactions begin.
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -1,0 +1,166 @@
+"""The SQL tables (SQLAlchemy Core). Private to the storage package.
+
+Nested values (evidence items, scores, decisions, credential documents) are
+kept as JSON; what is filtered, joined or ordered on has its own column.
+Migrations (``migrations/versions``) create exactly these tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+
+metadata = MetaData()
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+Stamp = DateTime(timezone=True)
+
+OPEN_STATES_SQL = "state IN ('draft', 'submitted', 'in_review', 'needs_revision', 'resubmitted')"
+
+packs = Table(
+    "packs",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("issuer", Json, nullable=False),
+    Column("loaded_at", Stamp, nullable=False),
+    Column("source", Text, nullable=False, default=""),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("version", String(40), primary_key=True),
+    Column("pack_id", String(80), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("is_latest", Boolean, nullable=False),
+    Column("document", Json, nullable=False),
+    Column("search", TSVECTOR().with_variant(Text(), "sqlite"), nullable=True),
+)
+
+credential_tags = Table(
+    "credential_tags",
+    metadata,
+    Column("credential_id", String(80), primary_key=True),
+    Column("tag", String(120), primary_key=True),
+)
+
+credential_alignments = Table(
+    "credential_alignments",
+    metadata,
+    Column("credential_id", String(80), primary_key=True),
+    Column("n", Integer, primary_key=True),
+    Column("framework", Text, nullable=False),
+    Column("code", Text, nullable=False),
+)
+
+stacks = Table(
+    "stacks",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("version", String(40), primary_key=True),
+    Column("pack_id", String(80), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("is_latest", Boolean, nullable=False),
+    Column("document", Json, nullable=False),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    Column("name", Text, nullable=False, default=""),
+    Column("email", Text, nullable=False, default=""),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("credential_id", String(80), nullable=False),
+    Column("credential_version", String(40), nullable=False),
+    Column("learner_id", String(255), nullable=False),
+    Column("course_id", String(255), nullable=False, default=""),
+    Column("state", String(20), nullable=False),
+    Column("items", Json, nullable=False),
+    Column("attempts", Json, nullable=False),
+    Column("history", Json, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Index("ix_submissions_course", "course_id", "updated_at"),
+    Index("ix_submissions_learner", "learner_id", "credential_id"),
+    Index(
+        "uq_submissions_open",
+        "learner_id",
+        "credential_id",
+        "course_id",
+        unique=True,
+        sqlite_where=text(OPEN_STATES_SQL),
+        postgresql_where=text(OPEN_STATES_SQL),
+    ),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("submission_id", String(40), ForeignKey("submissions.id"), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("reviewer_id", String(255), nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("document", Json, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+)
+
+self_assessments = Table(
+    "self_assessments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("submission_id", String(40), ForeignKey("submissions.id"), nullable=False, index=True),
+    Column("document", Json, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+)
+
+awards = Table(
+    "awards",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("credential_id", String(80), nullable=False),
+    Column("credential_version", String(40), nullable=False),
+    Column("learner_id", String(255), nullable=False),
+    Column("course_id", String(255), nullable=False, default=""),
+    Column("submission_id", String(40), ForeignKey("submissions.id"), nullable=True, unique=True),
+    Column("issued_at", Stamp, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("document", Json, nullable=False),
+    Index("ix_awards_learner", "learner_id", "course_id"),
+    Index("ix_awards_course", "course_id", "issued_at"),
+    Index(
+        "uq_awards_stack",
+        "learner_id",
+        "credential_id",
+        "course_id",
+        unique=True,
+        sqlite_where=text("kind = 'stack'"),
+        postgresql_where=text("kind = 'stack'"),
+    ),
+)
