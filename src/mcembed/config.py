@@ -48,6 +48,11 @@ SETTINGS: tuple[Setting, ...] = (
         "true for SQLite, false otherwise",
         "Upgrade the database schema on start; at scale run `mcembed db upgrade` once instead.",
     ),
+    Setting(
+        "MCEMBED_ISSUER_KEY_PASSPHRASE",
+        "none (key files are mode 0600)",
+        "Encrypts the issuer's private key files; needed to read them once set.",
+    ),
 )
 
 _DEFAULT_MAX_UPLOAD = 25 * 1024 * 1024
@@ -81,6 +86,7 @@ class Settings:
     base_url: str = ""
     max_upload_bytes: int = _DEFAULT_MAX_UPLOAD
     auto_migrate: bool | None = None
+    issuer_key_passphrase: str = field(default="", repr=False)
 
     @property
     def resolved_database_url(self) -> str:
@@ -135,4 +141,5 @@ class Settings:
             base_url=base_url,
             max_upload_bytes=max_bytes,
             auto_migrate=None if auto is None else _truthy("MCEMBED_AUTO_MIGRATE", auto),
+            issuer_key_passphrase=env.get("MCEMBED_ISSUER_KEY_PASSPHRASE", ""),
         )

@@ -556,6 +556,50 @@ class Service:
         self._emit(tx, Event(name="awarded", award=award))
         return award
 
+    def award_learners(
+        self,
+        actor: Actor,
+        credential_id: str,
+        learners: Sequence[Person],
+        *,
+        course_id: str = "",
+    ) -> list[tuple[Award, bool]]:
+        """Award a credential directly to each of ``learners`` (a cohort, from a
+        list), in one transaction; administrators only.
+
+        Safe to repeat: a learner who already holds an award of this credential
+        in this course (active, expired or revoked) gets it back, not a second one.
+
+        Returns:
+            ``(award, created)`` per learner, in order.
+        """
+        access.require_admin(actor)
+        now = self.clock.now()
+        out: list[tuple[Award, bool]] = []
+        with self.store.transaction() as tx:
+            credential = tx.find_credential(credential_id)
+            if credential is None:
+                names = [c.id for c in tx.list_credentials()]
+                raise NotFound(_unknown("credential", credential_id, None, names))
+            for person in learners:
+                tx.put_person(person)
+                held = tx.find_latest_award(person.id, credential.id, course_id)
+                if held is not None:
+                    out.append((held, False))
+                    continue
+                award = Award(
+                    id=self.ids.new("awd"),
+                    kind=AwardKind.CREDENTIAL,
+                    credential_id=credential.id,
+                    credential_version=credential.version,
+                    learner_id=person.id,
+                    course_id=course_id,
+                    issued_at=now,
+                    expires_at=credential.validity.expires(now) if credential.validity else None,
+                )
+                out.append((self._issue(tx, award, credential), True))
+        return out
+
     def revoke(self, actor: Actor, award_id: str, *, reason: str) -> Award:
         """Revoke an award (administrators, or instructors of its course).
 

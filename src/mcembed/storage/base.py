@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from ..awards import Award
+from ..awards import Award, AwardStatus
 from ..credentials import Credential, Issuer
 from ..people import Person
 from ..reviews import Review, SelfAssessment
@@ -90,6 +90,7 @@ class AwardFilter:
     course_id: str | None = None
     learner_id: str | None = None
     credential_id: str | None = None
+    status: AwardStatus | None = None
     limit: int = 1000
     offset: int = 0
 

@@ -261,6 +261,7 @@ class _MemoryTransaction:
             if (where.course_id is None or a.course_id == where.course_id)
             and (where.learner_id is None or a.learner_id == where.learner_id)
             and (where.credential_id is None or a.credential_id == where.credential_id)
+            and (where.status is None or a.status is where.status)
         ]
         rows.sort(key=lambda a: (a.issued_at, a.id), reverse=True)
         return Page(items=rows[where.offset : where.offset + where.limit], total=len(rows))

@@ -619,6 +619,8 @@ class _SqlTransaction:
             conds.append(a.c.learner_id == where.learner_id)
         if where.credential_id is not None:
             conds.append(a.c.credential_id == where.credential_id)
+        if where.status is not None:
+            conds.append(a.c.status == where.status.value)
         total = self.conn.execute(select(func.count()).select_from(a).where(*conds)).scalar_one()
         rows = self.conn.execute(
             select(a.c.document)
