@@ -152,17 +152,21 @@ def _parse_svg(image: bytes) -> Any:
         raise BadgeError(f"This is not a readable SVG image: {e}") from None
 
 
-def _strip_active_content(node: Any) -> None:
-    for child in list(node.childNodes):
+def _strip_attributes(element: Any) -> None:
+    for name in list(element.attributes.keys()):
+        value = element.attributes[name].value.strip().lower()
+        if name.lower().startswith("on") or value.startswith("javascript:"):
+            element.removeAttribute(name)
+
+
+def _strip_active_content(element: Any) -> None:
+    _strip_attributes(element)
+    for child in list(element.childNodes):
         if child.nodeType == child.ELEMENT_NODE:
             if child.localName in ("script", "foreignObject"):
-                node.removeChild(child)
-                continue
-            for name in list(child.attributes.keys()):
-                value = child.attributes[name].value.strip().lower()
-                if name.lower().startswith("on") or value.startswith("javascript:"):
-                    child.removeAttribute(name)
-            _strip_active_content(child)
+                element.removeChild(child)
+            else:
+                _strip_active_content(child)
 
 
 def bake_svg(image: bytes, credential: str, version: OBVersion = OBVersion.V3) -> bytes:
@@ -188,9 +192,11 @@ def bake_svg(image: bytes, credential: str, version: OBVersion = OBVersion.V3) -
         if _JWT.match(credential):
             element.setAttribute("verify", credential)
         else:
-            element.appendChild(
-                doc.createCDATASection(credential.replace("]]>", "]]]]><![CDATA[>"))
-            )
+            # "]]>" cannot appear inside one CDATA section: split it across two
+            pieces = credential.split("]]>")
+            for n, piece in enumerate(pieces):
+                text = (">" if n else "") + piece + ("]]" if n < len(pieces) - 1 else "")
+                element.appendChild(doc.createCDATASection(text))
         root.insertBefore(element, root.firstChild)
         return bytes(doc.toxml(encoding="utf-8"))
     finally:

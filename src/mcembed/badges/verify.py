@@ -408,6 +408,14 @@ class Verifier:
             run.credential = credential
             run.add("format", True, f"Open Badges 3.0 credential secured as a VC-JWT{where}.")
             return
+        if not text.startswith(("{", "[")):
+            raise _Failed(
+                Check(
+                    "format",
+                    False,
+                    "This is neither a credential (JSON or a JWT) nor a PNG or SVG badge image.",
+                )
+            )
         try:
             credential = _json(text, "The credential")
         except BadgeError as e:
