@@ -9,13 +9,15 @@ written to a temporary name and renamed into place: none is ever half-written.
 
 For each award ``out/<credential>/<learner>.json`` (the credential), ``.jwt``
 (when VC-JWT is on) and ``.png``/``.svg`` (the badge image with the
-credential baked in) are written.
+credential baked in) are written, and ``awards.csv`` lists each learner's
+award id (for ``mcembed revoke``).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -158,6 +160,7 @@ def award_cohort(
     folder.mkdir(parents=True, exist_ok=True)
     images = _Images(service, credential)
     issued = held = written = 0
+    index: dict[str, tuple[str, str]] = {}
     by_course: dict[str, list[CohortRow]] = {}
     for row in rows:
         by_course.setdefault(row.course_id, []).append(row)
@@ -170,9 +173,26 @@ def award_cohort(
                 issued += created
                 held += not created
                 written += _write_files(folder, award, images, overwrite=created)
+                index[award.learner_id] = (award.id, _file_stem(award.learner_id))
             if progress is not None:
                 progress(len(batch))
+    _write_index(folder / "awards.csv", index)
     return BulkResult(issued=issued, already_held=held, files_written=written)
+
+
+def _write_index(path: Path, index: dict[str, tuple[str, str]]) -> None:
+    """``awards.csv``: learner, award id (for ``mcembed revoke``) and file name, merged
+    with the index of earlier runs into the same folder."""
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                index.setdefault(row["learner_id"], (row["award_id"], row["file"]))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["learner_id", "award_id", "file"])
+    for learner_id in sorted(index):
+        writer.writerow([learner_id, *index[learner_id]])
+    _write_atomic(path, buffer.getvalue().encode())
 
 
 def _write_files(folder: Path, award: Award, images: _Images, *, overwrite: bool) -> int:
