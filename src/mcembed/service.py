@@ -581,11 +581,14 @@ class Service:
             if credential is None:
                 names = [c.id for c in tx.list_credentials()]
                 raise NotFound(_unknown("credential", credential_id, None, names))
+            # one statement per batch, not per learner: a cohort is thousands
+            tx.put_people(learners)
+            held = tx.find_latest_awards([p.id for p in learners], credential.id, course_id)
+            new: list[Award] = []
             for person in learners:
-                tx.put_person(person)
-                held = tx.find_latest_award(person.id, credential.id, course_id)
-                if held is not None:
-                    out.append((held, False))
+                found = held.get(person.id)
+                if found is not None:
+                    out.append((found, False))
                     continue
                 award = Award(
                     id=self.ids.new("awd"),
@@ -597,7 +600,15 @@ class Service:
                     issued_at=now,
                     expires_at=credential.validity.expires(now) if credential.validity else None,
                 )
-                out.append((self._issue(tx, award, credential), True))
+                if self.recognizer is not None:
+                    documents = self.recognizer.recognize(award, credential, person)
+                    award = replace(award, documents=dict(documents))
+                held[person.id] = award
+                new.append(award)
+                out.append((award, True))
+            tx.add_awards(new)
+            for award in new:
+                self._emit(tx, Event(name="awarded", award=award))
         return out
 
     def revoke(self, actor: Actor, award_id: str, *, reason: str) -> Award:

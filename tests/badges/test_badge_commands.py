@@ -83,8 +83,10 @@ def test_bulk_award_then_verify_revoke_verify(instance: Path, tmp_path: Path) ->
     result = run(instance, "award", "--credential", CREDENTIAL, "--csv", str(cohort),
                  "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "Awarded 5, already held 0; wrote 20 files" in result.output
+    assert "Awarded 5, already held 0; wrote 15 files" in result.output
     folder = out / CREDENTIAL
+    suffixes = {p.suffix for p in folder.iterdir() if p.name != "awards.csv"}
+    assert suffixes == {".png", ".svg", ".json"}
     with (folder / "awards.csv").open() as f:
         index = list(csv.DictReader(f))
     assert [r["learner_id"] for r in index] == [f"learner-{i}" for i in range(5)]
@@ -211,3 +213,23 @@ def test_revoke_needs_a_reason_and_a_known_award(instance: Path) -> None:
     assert "No award 'awd_nope'" in result.stderr
     blank = mcembed(instance, "revoke", "awd_nope", "--reason", " ")
     assert "needs a reason" in blank.stderr
+
+
+def test_a_large_cohort_writes_its_files_in_a_second_process(
+    instance: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcembed import Actor, Settings, open_service
+    from mcembed.badges import award_cohort, bulk, read_cohort_csv, unbake
+
+    monkeypatch.setattr(bulk, "_PROCESS_THRESHOLD", 1)
+    rows = read_cohort_csv(write_cohort(tmp_path / "cohort.csv", 7))
+    service = open_service(Settings(instance=instance))
+    try:
+        result = award_cohort(service, Actor.system(), CREDENTIAL, rows, tmp_path / "out",
+                              batch_size=2)
+    finally:
+        service.store.close()
+    assert (result.issued, result.files_written) == (7, 21)
+    pngs = sorted((tmp_path / "out" / CREDENTIAL).glob("*.png"))
+    assert len(pngs) == 7
+    assert all(unbake(p.read_bytes()) is not None for p in pngs)

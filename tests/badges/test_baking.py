@@ -126,3 +126,18 @@ def test_generated_art_uses_name_and_colours() -> None:
     assert image.getpixel((0, 0))[3] == 0  # transparent corners
     assert image.getpixel((256, 60))[3] == 255
     assert palette_for("a") != palette_for("b") or palette_for("a") != palette_for("c")
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+@pytest.mark.parametrize("text", [JWT, JSON])
+@pytest.mark.parametrize("version", list(OBVersion))
+def test_a_prepared_baker_bakes_exactly_like_bake(
+    png_art: bytes, svg_art: bytes, kind: str, text: str, version: OBVersion
+) -> None:
+    from mcembed.badges.baking import baker
+
+    art = png_art if kind == "png" else svg_art
+    fast = baker(art, version)(text)
+    assert unbake(fast) == unbake(bake(art, text, version))
+    if kind == "png":
+        assert fast == bake(art, text, version)

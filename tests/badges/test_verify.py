@@ -316,3 +316,35 @@ def test_schema_problems_are_named(issued: dict[str, Any], verifier: Verifier) -
 def test_ob2_baked_images_are_pointed_elsewhere(verifier: Verifier) -> None:
     image = bake(badge_png("x", "x"), '{"type": "Assertion"}', OBVersion.V2)
     assert "Open Badges 2.0" in failed(verifier.verify(image))["format"]
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ({"alg": "none", "kid": "x"}, "'none' is not accepted"),
+        ({"alg": "HS256", "kid": "x"}, "'HS256' is not accepted"),
+        ({"alg": "EdDSA", "crit": ["exp"]}, "critical header extensions"),
+    ],
+)
+def test_jwt_headers_that_are_refused(
+    issued: dict[str, Any], verifier: Verifier, header: dict[str, Any], message: str
+) -> None:
+    _, payload, signature = issued["jwt"].split(".")
+    result = verifier.verify(f"{_b64(header)}.{payload}.{signature}")
+    assert result.status == "invalid"
+    assert message in failed(result)["format"]
+
+
+def test_an_rs256_header_on_an_ed25519_key_is_refused(
+    issued: dict[str, Any], issuer: IssuerIdentity, verifier: Verifier
+) -> None:
+    """The key decides the algorithm, never the header."""
+    ed = issuer.signing_key(KeyType.ED25519)
+    _, payload, signature = issued["jwt"].split(".")
+    header = {"alg": "RS256", "kid": issuer.verification_method(ed), "typ": "JWT"}
+    result = verifier.verify(f"{_b64(header)}.{payload}.{signature}")
+    assert "but the issuer's key is for EdDSA" in failed(result)["proof"]

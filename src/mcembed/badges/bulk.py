@@ -7,10 +7,10 @@ whole batches only; running again skips everyone already awarded (keyed on
 credential and learner) and writes the files still missing. Every file is
 written to a temporary name and renamed into place: none is ever half-written.
 
-For each award ``out/<credential>/<learner>.json`` (the credential), ``.jwt``
-(when VC-JWT is on) and ``.png``/``.svg`` (the badge image with the
-credential baked in) are written, and ``awards.csv`` lists each learner's
-award id (for ``mcembed revoke``).
+For each award ``out/<credential>/<learner>.png`` and ``.svg`` (the badge
+image with the credential baked in: the VC-JWT when there is one, else the
+JSON) and ``.json`` (when the credential carries a Data Integrity proof) are
+written, and ``awards.csv`` lists each learner's award id (for ``mcembed revoke``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,11 +36,12 @@ from ..errors import Location, Problem, ValidationError
 from ..people import Person
 from ..service import Service
 from .art import badge_png, badge_svg
-from .baking import bake_png, bake_svg, image_kind
+from .baking import baker, image_kind
 
 __all__ = ["BulkResult", "CohortRow", "award_cohort", "read_cohort_csv"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_PROCESS_THRESHOLD = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,23 +116,88 @@ def _file_stem(learner_id: str) -> str:
     return f"{safe}-{hashlib.sha256(learner_id.encode()).hexdigest()[:8]}"
 
 
-class _Images:
-    """The badge images of one credential, made once per run."""
+def _images(service: Service, credential: Credential) -> tuple[bytes, bytes]:
+    """The (PNG, SVG) images to bake: the credential's own where it has one,
+    generated badge art otherwise."""
+    svg = badge_svg(credential.name, credential.id)
+    png = badge_png(credential.name, credential.id)
+    ref = credential.image or ""
+    if ref.startswith("sha256:"):
+        try:
+            data = service.blobs.read(ref.removeprefix("sha256:"))
+        except (LookupError, OSError):
+            data = b""
+        kind = image_kind(data)
+        if kind == "svg":
+            svg = data
+        elif kind == "png":
+            png = data
+    return png, svg
 
-    def __init__(self, service: Service, credential: Credential) -> None:
-        self.svg = badge_svg(credential.name, credential.id)
-        self.png = badge_png(credential.name, credential.id)
-        ref = credential.image or ""
-        if ref.startswith("sha256:"):
-            try:
-                data = service.blobs.read(ref.removeprefix("sha256:"))
-            except (LookupError, OSError):
-                data = b""
-            kind = image_kind(data)
-            if kind == "svg":
-                self.svg = data
-            elif kind == "png":
-                self.png = data
+
+# (the learner's file stem as a path, the VC-JWT, the credential JSON, overwrite)
+_Job = tuple[str, str | None, bytes | None, bool]
+
+
+class _FileWriter:
+    """Bakes and writes the files of one credential's awards."""
+
+    def __init__(self, png: bytes, svg: bytes) -> None:
+        self.png = baker(png)
+        self.svg = baker(svg)
+
+    def write(self, jobs: Sequence[_Job]) -> int:
+        count = 0
+        for stem, token, credential, overwrite in jobs:
+            baked = token if token is not None else (credential or b"{}").decode()
+            files: list[tuple[str, Callable[[str], bytes] | bytes, str]] = [
+                (".png", self.png, baked),
+                (".svg", self.svg, baked),
+            ]
+            if credential is not None:
+                files.append((".json", credential, ""))
+            for suffix, content, text in files:
+                path = Path(stem + suffix)
+                if overwrite or not path.exists():
+                    _write_atomic(path, content if isinstance(content, bytes) else content(text))
+                    count += 1
+        return count
+
+
+_WORKER: _FileWriter | None = None
+
+
+def _start_worker(png: bytes, svg: bytes) -> None:
+    global _WORKER
+    # Ctrl-C goes to the whole process group: the worker finishes the batch
+    # it holds (every file whole) and the parent stops after it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER = _FileWriter(png, svg)
+
+
+def _worker_write(jobs: list[_Job]) -> int:
+    assert _WORKER is not None
+    return _WORKER.write(jobs)
+
+
+def _jobs(folder: Path, award: Award, *, overwrite: bool) -> _Job | None:
+    """What to write for one award: the baked images, and ``.json`` when the
+    credential carries a Data Integrity proof."""
+    documents = award.documents
+    if not documents:
+        return None
+    credential = documents.get("credential")
+    token = documents.get("jwt")
+    as_json = (
+        orjson.dumps(credential, option=orjson.OPT_INDENT_2)
+        if isinstance(credential, dict) and "proof" in credential
+        else None
+    )
+    if not isinstance(token, str):
+        token = None
+        if as_json is None:
+            as_json = orjson.dumps(credential)
+    return (str(folder / _file_stem(award.learner_id)), token, as_json, overwrite)
 
 
 def _batches(rows: Sequence[CohortRow], size: int) -> Iterator[list[CohortRow]]:
@@ -158,24 +227,54 @@ def award_cohort(
     credential = service.get_credential(credential_id)
     folder = out_dir / _SAFE.sub("-", credential.id)
     folder.mkdir(parents=True, exist_ok=True)
-    images = _Images(service, credential)
+    png, svg = _images(service, credential)
     issued = held = written = 0
     index: dict[str, tuple[str, str]] = {}
     by_course: dict[str, list[CohortRow]] = {}
     for row in rows:
         by_course.setdefault(row.course_id, []).append(row)
-    for course_id, course_rows in by_course.items():
-        for batch in _batches(course_rows, batch_size):
-            results = service.award_learners(
-                actor, credential.id, [r.person for r in batch], course_id=course_id
-            )
-            for award, created in results:
-                issued += created
-                held += not created
-                written += _write_files(folder, award, images, overwrite=created)
-                index[award.learner_id] = (award.id, _file_stem(award.learner_id))
-            if progress is not None:
-                progress(len(batch))
+    # A large cohort's files are baked and written by a second process while
+    # this one signs and stores the next batch (creating files is half the
+    # work); a small one writes them here.
+    pool: ProcessPoolExecutor | None = None
+    local = _FileWriter(png, svg)
+    if len(rows) >= _PROCESS_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
+        # fork: the worker needs no importable __main__ (a developer's script
+        # without a main guard works), and it never touches the database
+        pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(png, svg),
+        )
+    pending: list[Future[int]] = []
+    try:
+        for course_id, course_rows in by_course.items():
+            for batch in _batches(course_rows, batch_size):
+                results = service.award_learners(
+                    actor, credential.id, [r.person for r in batch], course_id=course_id
+                )
+                jobs: list[_Job] = []
+                for award, created in results:
+                    issued += created
+                    held += not created
+                    job = _jobs(folder, award, overwrite=created)
+                    if job is not None:
+                        jobs.append(job)
+                    index[award.learner_id] = (award.id, _file_stem(award.learner_id))
+                if pool is None:
+                    written += local.write(jobs)
+                else:
+                    pending.append(pool.submit(_worker_write, jobs))
+                    while len(pending) > 2:
+                        written += pending.pop(0).result()
+                if progress is not None:
+                    progress(len(batch))
+        for done in pending:
+            written += done.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=False)
     _write_index(folder / "awards.csv", index)
     return BulkResult(issued=issued, already_held=held, files_written=written)
 
@@ -193,26 +292,3 @@ def _write_index(path: Path, index: dict[str, tuple[str, str]]) -> None:
     for learner_id in sorted(index):
         writer.writerow([learner_id, *index[learner_id]])
     _write_atomic(path, buffer.getvalue().encode())
-
-
-def _write_files(folder: Path, award: Award, images: _Images, *, overwrite: bool) -> int:
-    documents = award.documents
-    if not documents:
-        return 0
-    stem = _file_stem(award.learner_id)
-    credential = documents.get("credential")
-    token = documents.get("jwt")
-    baked = token if isinstance(token, str) else orjson.dumps(credential).decode()
-    files: list[tuple[Path, Callable[[], bytes]]] = [
-        (folder / f"{stem}.json", lambda: orjson.dumps(credential, option=orjson.OPT_INDENT_2)),
-        (folder / f"{stem}.png", lambda: bake_png(images.png, baked)),
-        (folder / f"{stem}.svg", lambda: bake_svg(images.svg, baked)),
-    ]
-    if isinstance(token, str):
-        files.append((folder / f"{stem}.jwt", lambda: token.encode()))
-    count = 0
-    for path, make in files:
-        if overwrite or not path.exists():
-            _write_atomic(path, make())
-            count += 1
-    return count

@@ -69,7 +69,9 @@ REVOCATION_LIST = "1EdTechRevocationList"
 
 def iso(moment: datetime) -> str:
     """``2026-09-01T09:00:00Z``: UTC, whole seconds, as VC 2.0 dates are usually written."""
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +234,9 @@ class CredentialBuilder:
         self.salt = salt or (lambda _award: secrets.token_hex(8))
         self._issuer_ref = issuer.profile_ref()
         self._achievements: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._parts_cache: dict[tuple[str, str, str], _Parts] = {}
+        status = self.urls.status_list()
+        self._status = {"id": status, "type": REVOCATION_LIST} if status else None
         self._lock = threading.Lock()
 
     def _default_image(self, ref: str) -> str | None:
@@ -274,90 +279,131 @@ class CredentialBuilder:
             self._achievements[key] = doc
         return doc
 
+    def _parts(self, definition: Credential | Stack) -> _Parts:
+        key = (definition.id, definition.version, definition.content_hash)
+        found = self._parts_cache.get(key)
+        if found is not None:
+            return found
+        achievement = self.achievement(definition)
+        achievement_id = achievement["id"]
+        results: dict[tuple[str, str], dict[str, Any]] = {}
+        evidence: list[tuple[str, dict[str, Any]]] = []
+        if isinstance(definition, Credential):
+            for c in definition.rubric.criteria:
+                for n, lv in enumerate(c.levels):
+                    results[(c.id, lv.label)] = {
+                        "type": ["Result"],
+                        "resultDescription": _rd_id(achievement_id, c.id),
+                        "achievedLevel": _level_id(achievement_id, c.id, n),
+                    }
+            for req in definition.evidence:
+                criteria = f" ({', '.join(req.criteria)})" if req.criteria else ""
+                evidence.append(
+                    (
+                        f"#evidence-{req.id}",
+                        {
+                            "type": ["Evidence"],
+                            "name": req.title,
+                            "genre": str(req.kind),
+                            "description": f"{req.title}, reviewed against the rubric{criteria}",
+                        },
+                    )
+                )
+        parts = _Parts(
+            achievement=achievement,
+            name=definition.name,
+            graded=isinstance(definition, Credential),
+            results=results,
+            total_id=f"{achievement_id}#total",
+            evidence=tuple(evidence),
+        )
+        with self._lock:
+            if len(self._parts_cache) > 5000:
+                self._parts_cache.clear()
+            self._parts_cache[key] = parts
+        return parts
+
     def build(
         self, award: Award, definition: Credential | Stack, learner: Person
     ) -> dict[str, Any]:
-        """The unsigned ``OpenBadgeCredential`` of ``award``."""
-        achievement = self.achievement(definition)
+        """The unsigned ``OpenBadgeCredential`` of ``award``.
+
+        The parts that depend only on the definition (the achievement, the
+        result and evidence entries) are built once and shared between
+        credentials: treat the returned document as read-only.
+        """
+        parts = self._parts(definition)
         credential_id = self.urls.credential(award.id)
         subject: dict[str, Any] = {"type": ["AchievementSubject"]}
-        if learner.id.startswith(("did:", "https://", "urn:", "mailto:")):
+        if learner.id.startswith(_URI_PREFIXES):
             subject["id"] = learner.id
         salt = self.salt(award)
         if learner.email:
-            identity = ("emailAddress", learner.email.strip().lower())
+            kind, value = "emailAddress", learner.email.strip().lower()
         else:
-            identity = ("identifier", learner.id)
-        digest = hashlib.sha256((identity[1] + salt).encode()).hexdigest()
+            kind, value = "identifier", learner.id
+        digest = hashlib.sha256((value + salt).encode()).hexdigest()
         subject["identifier"] = [
             {
                 "type": "IdentityObject",
                 "identityHash": f"sha256${digest}",
-                "identityType": identity[0],
+                "identityType": kind,
                 "hashed": True,
                 "salt": salt,
             }
         ]
-        subject["achievement"] = achievement
-        if isinstance(definition, Credential):
-            subject["result"] = self._results(award, definition, achievement["id"])
+        subject["achievement"] = parts.achievement
+        if parts.graded:
+            results = [
+                r
+                for r in (parts.results.get((sc.criterion_id, sc.level)) for sc in award.scores)
+                if r is not None
+            ]
+            if award.total is not None:
+                results.append(
+                    {
+                        "type": ["Result"],
+                        "resultDescription": parts.total_id,
+                        "value": str(award.total),
+                        "status": "Completed",
+                    }
+                )
+            subject["result"] = results
+        issued = iso(award.issued_at)
         doc: dict[str, Any] = {
             "@context": list(CONTEXTS),
             "id": credential_id,
             "type": ["VerifiableCredential", "OpenBadgeCredential"],
-            "name": definition.name,
+            "name": parts.name,
             "issuer": self._issuer_ref,
-            "validFrom": iso(award.issued_at),
-            "awardedDate": iso(award.issued_at),
+            "validFrom": issued,
+            "awardedDate": issued,
             "credentialSubject": subject,
         }
         if award.expires_at is not None:
             doc["validUntil"] = iso(award.expires_at)
-        if isinstance(definition, Credential) and definition.evidence:
-            doc["evidence"] = [
-                {
-                    "id": f"{credential_id}#evidence-{req.id}",
-                    "type": ["Evidence"],
-                    "name": req.title,
-                    "genre": str(req.kind),
-                    "description": f"{req.title}, reviewed against the rubric"
-                    + (f" ({', '.join(req.criteria)})" if req.criteria else ""),
-                }
-                for req in definition.evidence
-            ]
-        status = self.urls.status_list()
-        if status:
-            doc["credentialStatus"] = {"id": status, "type": REVOCATION_LIST}
-        doc["credentialSchema"] = [{"id": SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}]
+        if parts.evidence:
+            doc["evidence"] = [{"id": credential_id + tail, **e} for tail, e in parts.evidence]
+        if self._status:
+            doc["credentialStatus"] = self._status
+        doc["credentialSchema"] = _SCHEMA
         return doc
 
-    def _results(
-        self, award: Award, credential: Credential, achievement_id: str
-    ) -> list[dict[str, Any]]:
-        results: list[dict[str, Any]] = []
-        for score in award.scores:
-            try:
-                criterion = credential.rubric.criterion(score.criterion_id)
-                n = criterion.rank(score.level)
-            except ValueError:
-                continue
-            results.append(
-                {
-                    "type": ["Result"],
-                    "resultDescription": _rd_id(achievement_id, criterion.id),
-                    "achievedLevel": _level_id(achievement_id, criterion.id, n),
-                }
-            )
-        if award.total is not None:
-            results.append(
-                {
-                    "type": ["Result"],
-                    "resultDescription": f"{achievement_id}#total",
-                    "value": str(award.total),
-                    "status": "Completed",
-                }
-            )
-        return results
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Parts:
+    """What a credential's documents share: built once per definition version."""
+
+    achievement: dict[str, Any]
+    name: str
+    graded: bool
+    results: dict[tuple[str, str], dict[str, Any]]
+    total_id: str
+    evidence: tuple[tuple[str, dict[str, Any]], ...]
+
+
+_URI_PREFIXES = ("did:", "https://", "urn:", "mailto:")
+_SCHEMA = [{"id": SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}]
 
 
 # --- Open Badges 2.0 -----------------------------------------------------------------

@@ -11,76 +11,38 @@ only, size-capped and time-limited.
 
 from __future__ import annotations
 
-import json
-import re
-import threading
 import time
-import urllib.parse
-import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import base58
-import fastjsonschema
-import jwt
 import orjson
 
 from ..clock import Clock, SystemClock
 from ..errors import BadgeError
 from .baking import BakedCredential, image_kind, unbake
 from .contexts import UnknownContext
-from .issuers import IssuerIdentity
-from .keys import PublicKey, multikey_to_public, public_from_jwk, verify_signature
+from .jws import CompactJws, algorithm_for, is_compact, parse_compact, verify_compact
+from .keys import PublicKey, verify_signature
+from .resolve import Fetcher, KeyResolver, https_fetch
+from .schemas import validate_schema
 from .signing import CRYPTOSUITE, Canonicalizer, canonical_hash_data, default_canonicalizer
 from .status import find_revocation
 
-__all__ = ["Check", "Fetcher", "KeyResolver", "Verification", "Verifier", "https_fetch"]
+__all__ = [
+    "Check",
+    "Fetcher",
+    "KeyResolver",
+    "Verification",
+    "Verifier",
+    "https_fetch",
+    "validate_schema",
+]
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
-MAX_FETCH_BYTES = 1024 * 1024
-_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
-_ALGS = {"RS256", "EdDSA"}
 _JWT_CLAIMS = ("iss", "jti", "sub", "nbf", "exp", "iat")
-
-Fetcher = Callable[[str], bytes]
-"""``fetch(url) -> body``: raises ``BadgeError`` when the URL cannot be read."""
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(
-        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
-    ) -> Any:
-        if not newurl.startswith("https://"):
-            raise BadgeError(f"refusing a redirect from {req.full_url} to {newurl}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def https_fetch(url: str, *, timeout: float = 5.0, max_bytes: int = MAX_FETCH_BYTES) -> bytes:
-    """GET an https URL: at most ``max_bytes``, within ``timeout`` seconds.
-
-    Raises:
-        BadgeError: not https, unreachable, an error status, or too large.
-    """
-    if not url.startswith("https://"):
-        raise BadgeError(f"only https:// URLs are fetched (got {url!r})")
-    opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(
-        url, headers={"Accept": "application/ld+json, application/json, application/jwt"}
-    )
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            body = bytes(response.read(max_bytes + 1))
-    except BadgeError:
-        raise
-    except Exception as e:  # urllib raises URLError, HTTPError, OSError, timeouts...
-        raise BadgeError(f"cannot fetch {url}: {e}") from None
-    if len(body) > max_bytes:
-        raise BadgeError(f"{url} returned more than {max_bytes} bytes")
-    return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,135 +96,6 @@ def _json(text: str | bytes, what: str) -> Any:
         raise BadgeError(f"{what} is not valid JSON: {e}") from None
 
 
-def _did_web_url(did: str) -> str:
-    parts = did.removeprefix("did:web:").split(":")
-    host = urllib.parse.unquote(parts[0])
-    path = "/".join(parts[1:])
-    return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
-
-
-def _method_key(method: Mapping[str, Any]) -> PublicKey:
-    kind = method.get("type")
-    if kind in ("Multikey", "Ed25519VerificationKey2020") and "publicKeyMultibase" in method:
-        return multikey_to_public(str(method["publicKeyMultibase"]))
-    if kind in ("JsonWebKey", "JsonWebKey2020") and isinstance(method.get("publicKeyJwk"), dict):
-        return public_from_jwk(method["publicKeyJwk"])
-    raise BadgeError(f"unsupported verification method type {kind!r}")
-
-
-class KeyResolver:
-    """Finds the public key of a verification method, and checks it is the issuer's.
-
-    Args:
-        fetch: reads https URLs (issuer profiles, did:web documents); None: offline.
-        trusted: local issuers whose keys need no fetching (this instance's).
-        ttl: seconds a fetched document is reused.
-    """
-
-    def __init__(
-        self,
-        fetch: Fetcher | None = None,
-        trusted: Iterable[IssuerIdentity] = (),
-        *,
-        ttl: float = 300.0,
-    ) -> None:
-        self.fetch = fetch
-        self.trusted = {i.id: i for i in trusted}
-        self.ttl = ttl
-        self._documents: dict[str, tuple[float, list[Any]]] = {}
-        self._keys: dict[str, tuple[float, PublicKey]] = {}
-        self._lock = threading.Lock()
-
-    def resolve(self, method_id: str, issuer_id: str) -> PublicKey:
-        """The key of ``method_id``, which must belong to ``issuer_id``.
-
-        Raises:
-            BadgeError: the method is not the issuer's, or cannot be resolved.
-        """
-        found = self._keys.get(method_id)
-        if found is not None and time.monotonic() - found[0] < self.ttl:
-            return found[1]
-        controller, sep, fragment = method_id.partition("#")
-        if not sep or not fragment:
-            raise BadgeError(f"the key id {method_id!r} is not a verification method URL")
-        if controller != issuer_id:
-            raise BadgeError(f"the key {method_id} does not belong to the issuer {issuer_id}")
-        if controller.startswith("did:key:"):
-            if fragment != controller.removeprefix("did:key:"):
-                raise BadgeError(f"{method_id} is not the key of {controller}")
-            key: PublicKey = multikey_to_public(fragment)
-        else:
-            key = _method_key(self._method(controller, method_id))
-        with self._lock:
-            self._keys[method_id] = (time.monotonic(), key)
-        return key
-
-    def _method(self, controller: str, method_id: str) -> Mapping[str, Any]:
-        methods = self._methods(controller)
-        for m in methods:
-            if isinstance(m, Mapping) and m.get("id") in (method_id, "#" + method_id.split("#")[1]):
-                return m
-        raise BadgeError(f"the issuer {controller} publishes no key {method_id}")
-
-    def _methods(self, controller: str) -> list[Any]:
-        local = self.trusted.get(controller)
-        if local is not None:
-            return local.verification_methods()
-        cached = self._documents.get(controller)
-        if cached is not None and time.monotonic() - cached[0] < self.ttl:
-            return cached[1]
-        if self.fetch is None:
-            raise BadgeError(
-                f"the issuer {controller} is not known here and fetching is off (offline)"
-            )
-        url = _did_web_url(controller) if controller.startswith("did:web:") else controller
-        if not url.startswith("https://"):
-            raise BadgeError(f"the issuer id {controller} cannot be resolved (not https or DID)")
-        document = _json(self.fetch(url), f"the issuer document at {url}")
-        if not isinstance(document, dict) or document.get("id") != controller:
-            raise BadgeError(f"the document at {url} is not the profile of {controller}")
-        methods = document.get("verificationMethod", [])
-        if not isinstance(methods, list):
-            raise BadgeError(f"the document at {url} lists no keys")
-        with self._lock:
-            self._documents[controller] = (time.monotonic(), methods)
-        return methods
-
-
-@cache
-def _schema_validator() -> Callable[[Any], Any]:
-    schema = json.loads(
-        resources.files("mcembed.badges")
-        .joinpath("data")
-        .joinpath("schemas")
-        .joinpath("ob_v3p0_achievementcredential_schema.json")
-        .read_text()
-    )
-    # The schema is written for draft 2019-09 but uses nothing draft-07 lacks;
-    # fastjsonschema compiles it to Python once.
-    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-
-    def date_time(value: str) -> bool:
-        try:
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return False
-        return "T" in value
-
-    formats: dict[str, Any] = {"date-time": date_time, "uri": lambda v: ":" in v}
-    return fastjsonschema.compile(schema, formats=formats)
-
-
-def validate_schema(credential: Mapping[str, Any]) -> str | None:
-    """None when ``credential`` meets the OB 3.0 AchievementCredential schema,
-    else what is wrong."""
-    try:
-        _schema_validator()(credential)
-    except fastjsonschema.JsonSchemaException as e:
-        return str(e)
-    return None
-
-
 def _parse_date(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -281,12 +114,8 @@ def _as_credential(body: bytes) -> dict[str, Any] | None:
     """A hosted copy (JSON or a JWT) as the credential it carries, unverified."""
     text = body.decode("utf-8", "replace").strip()
     try:
-        if _JWT.match(text):
-            text = jwt.api_jws.PyJWS().decode_complete(
-                text, options={"verify_signature": False}
-            )["payload"]
-        found = orjson.loads(text)
-    except (jwt.InvalidTokenError, orjson.JSONDecodeError):
+        found = parse_compact(text).json_payload() if is_compact(text) else orjson.loads(text)
+    except (BadgeError, orjson.JSONDecodeError):
         return None
     return _without_claims(found) if isinstance(found, dict) else None
 
@@ -305,6 +134,7 @@ class _Run:
     checks: list[Check] = field(default_factory=list)
     credential: Mapping[str, Any] | None = None
     jwt: str | None = None
+    token: CompactJws | None = None
     baked: BakedCredential | None = None
 
     def add(self, name: str, passed: bool | None, message: str) -> None:
@@ -394,15 +224,13 @@ class Verifier:
                 ) from None
         text = text.strip()
         where = f" baked into a {run.baked.image.upper()} image" if run.baked else ""
-        if _JWT.match(text):
+        if is_compact(text):
             run.jwt = text
             try:
-                payload = jwt.api_jws.PyJWS().decode_complete(
-                    text, options={"verify_signature": False}
-                )
-                credential = _json(payload["payload"], "The JWT payload")
-            except (jwt.InvalidTokenError, BadgeError) as e:
-                raise _Failed(Check("format", False, f"This JWT cannot be read: {e}")) from None
+                run.token = parse_compact(text)
+                credential = run.token.json_payload()
+            except BadgeError as e:
+                raise _Failed(Check("format", False, f"This JWT cannot be read: {e}.")) from None
             if not isinstance(credential, dict):
                 raise _Failed(Check("format", False, "The JWT payload is not a credential."))
             run.credential = credential
@@ -488,27 +316,17 @@ class Verifier:
         return key
 
     def _jwt_proof(self, run: _Run, issuer: str) -> bool:
-        token = run.jwt
+        token = run.token
         assert token is not None
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.InvalidTokenError as e:
-            run.add("proof", False, f"The JWT header cannot be read: {e}.")
-            return False
-        alg = header.get("alg")
-        if alg not in _ALGS:
-            run.add("proof", False, f"The JWT algorithm {alg!r} is not accepted (RS256, EdDSA).")
-            return False
-        key = self._key(run, header.get("kid"), issuer)
+        key = self._key(run, token.header.get("kid"), issuer)
         if key is None:
             return False
-        expected = "EdDSA" if not hasattr(key, "key_size") else "RS256"
-        if alg != expected:
-            run.add("proof", False, f"The JWT says {alg} but the issuer's key is for {expected}.")
-            return False
         try:
-            jwt.api_jws.PyJWS().decode_complete(token, key, algorithms=[expected])
-        except jwt.InvalidSignatureError:
+            good = verify_compact(token, key)
+        except BadgeError as e:
+            run.add("proof", False, f"The VC-JWT cannot be checked: {e}.")
+            return False
+        if not good:
             run.add(
                 "proof",
                 False,
@@ -516,10 +334,7 @@ class Verifier:
                 "changed after it was signed, or signed with another key.",
             )
             return False
-        except jwt.InvalidTokenError as e:
-            run.add("proof", False, f"The VC-JWT cannot be verified: {e}.")
-            return False
-        run.add("proof", True, f"The VC-JWT signature ({alg}) is valid.")
+        run.add("proof", True, f"The VC-JWT signature ({algorithm_for(key)}) is valid.")
         return self._claims(run)
 
     def _claims(self, run: _Run) -> bool:
@@ -668,15 +483,13 @@ class Verifier:
         assert self.fetch is not None
         body = self.fetch(url).strip()
         text = body.decode("utf-8", "replace")
-        if not _JWT.match(text):
+        if not is_compact(text):
             raise BadgeError("the revocation list is not signed by the issuer")
-        try:
-            header = jwt.get_unverified_header(text)
-            key = self.resolver.resolve(str(header.get("kid")), issuer)
-            alg = "EdDSA" if not hasattr(key, "key_size") else "RS256"
-            payload = jwt.api_jws.PyJWS().decode_complete(text, key, algorithms=[alg])["payload"]
-        except jwt.InvalidTokenError as e:
-            raise BadgeError(f"the revocation list's signature is not valid ({e})") from None
+        token = parse_compact(text)
+        key = self.resolver.resolve(str(token.header.get("kid")), issuer)
+        if not verify_compact(token, key):
+            raise BadgeError("the revocation list's signature is not valid")
+        payload = token.payload
         document = _json(payload, "the revocation list")
         if not isinstance(document, dict) or document.get("id") != url:
             raise BadgeError("the revocation list is not the one the credential names")

@@ -166,6 +166,18 @@ class Transaction(Protocol):
     def update_award(self, award: Award) -> None: ...
     def list_awards(self, where: AwardFilter) -> Page[Award]: ...
 
+    # bulk award (a cohort in one batch)
+    def put_people(self, people: Sequence[Person]) -> None: ...
+    def find_latest_awards(
+        self, learner_ids: Sequence[str], credential_id: str, course_id: str
+    ) -> dict[str, Award]:
+        """The newest award of a credential in a course, per learner who has one."""
+        ...
+
+    def add_awards(self, awards: Sequence[Award]) -> None:
+        """Add every award, or none (``Conflict`` if one exists)."""
+        ...
+
 
 class Store(Protocol):
     """Where everything lives; hands out transactions."""

@@ -7,7 +7,7 @@ raises leaves the store exactly as it was, like the SQL stores.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -265,6 +265,34 @@ class _MemoryTransaction:
         ]
         rows.sort(key=lambda a: (a.issued_at, a.id), reverse=True)
         return Page(items=rows[where.offset : where.offset + where.limit], total=len(rows))
+
+    # bulk award
+    def put_people(self, people: Sequence[Person]) -> None:
+        for person in people:
+            self.put_person(person)
+
+    def find_latest_awards(
+        self, learner_ids: Sequence[str], credential_id: str, course_id: str
+    ) -> dict[str, Award]:
+        wanted = set(learner_ids)
+        found: dict[str, Award] = {}
+        for a in sorted(self.t.awards.values(), key=lambda a: (a.issued_at, a.id)):
+            if a.learner_id in wanted and (a.credential_id, a.course_id) == (
+                credential_id,
+                course_id,
+            ):
+                found[a.learner_id] = a
+        return found
+
+    def add_awards(self, awards: Sequence[Award]) -> None:
+        mark = len(self.undo)
+        try:
+            for award in awards:
+                self.add_award(award)
+        except Conflict:
+            while len(self.undo) > mark:
+                self.undo.pop()()
+            raise
 
 
 class MemoryStore:
