@@ -67,7 +67,8 @@ class WordCount:
     def __str__(self) -> str:
         words = f"{self.words} word{'' if self.words == 1 else 's'}"
         if self.too_many:
-            return f"{words}: {self.words - (self.max_words or 0)} over the limit of {self.max_words}"
+            over = self.words - (self.max_words or 0)
+            return f"{words}: {over} over the limit of {self.max_words}"
         if self.too_few:
             short = (self.min_words or 0) - self.words
             return f"{words}: {short} more needed (at least {self.min_words})"
