@@ -48,6 +48,11 @@ SETTINGS: tuple[Setting, ...] = (
         "true for SQLite, false otherwise",
         "Upgrade the database schema on start; at scale run `mcembed db upgrade` once instead.",
     ),
+    Setting(
+        "MCEMBED_LEARNER",
+        "the login name",
+        "Offline notebook workshops: the learner id that evidence is recorded under.",
+    ),
 )
 
 _DEFAULT_MAX_UPLOAD = 25 * 1024 * 1024

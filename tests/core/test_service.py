@@ -374,18 +374,20 @@ def test_evidence_files_are_read_only_by_who_may_see_the_submission(service: Ser
         service.read_evidence_file(LEARNER, sub.id, "0" * 64)
 
 
-def test_check_modules_are_read_from_the_stored_pack(tmp_path) -> None:
+def test_check_modules_are_read_from_the_stored_pack() -> None:
     """A code check requirement's module is served from the copy stored with the pack."""
-    from conftest import EXAMPLE_PACK
+    from pathlib import Path
+
     from mcembed import load_pack
     from mcembed.storage import MemoryBlobStore, MemoryStore
 
+    example_pack = Path(__file__).resolve().parents[2] / "examples" / "professional-learning"
     svc = Service(MemoryStore(), MemoryBlobStore())
-    svc.add_pack(ADMIN, load_pack(EXAMPLE_PACK))
+    svc.add_pack(ADMIN, load_pack(example_pack))
     credential = svc.get_credential("analyse-assessment-data-python")
     source = svc.read_check_module(credential, "code-parse-score")
-    assert source == (EXAMPLE_PACK / "checks" / "assessment_data.py").read_text()
+    assert source == (example_pack / "checks" / "assessment_data.py").read_text()
     with pytest.raises(NotFound, match="names no check module"):
         svc.read_check_module(credential, "interpretation-reflection")
     with pytest.raises(NotFound, match="not stored with the pack"):
-        svc.read_check_module(load_pack(EXAMPLE_PACK).credential(credential.id), "code-parse-score")
+        svc.read_check_module(load_pack(example_pack).credential(credential.id), "code-parse-score")
