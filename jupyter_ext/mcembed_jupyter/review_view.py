@@ -9,6 +9,7 @@ their own work) are the core's too.
 from __future__ import annotations
 
 import base64
+import os
 from typing import Any
 
 import ipywidgets as widgets
@@ -23,7 +24,7 @@ from mcembed import (
 )
 from mcembed.evidence import format_size
 
-from .backend import WAITING, Backend
+from .backend import WAITING, Backend, LocalBackend
 from .panel import Panel, escape
 from .self_assessment import level_picker
 from .submit_view import award_html, review_html
@@ -109,6 +110,26 @@ class ReviewView(Panel):
             ]
         )
         self.reload()
+
+    @classmethod
+    def offline(
+        cls,
+        folder: str | os.PathLike[str] = ".",
+        *,
+        pack: str | os.PathLike[str] | None = None,
+        credential_id: str | None = None,
+        reviewer: str = "facilitator",
+    ) -> ReviewView:
+        """The review queue of an offline workshop folder, for its facilitator.
+
+        Args:
+            folder: the workshop folder (its ``instance`` holds the submissions).
+            pack: a pack folder to load first, relative to ``folder``.
+            credential_id: only this credential's submissions.
+            reviewer: the facilitator's id (must differ from every learner's).
+        """
+        backend = LocalBackend.open(folder, pack=pack).as_facilitator(reviewer)
+        return cls(backend, credential_id=credential_id)
 
     def reload(self) -> None:
         """Fetch the queue: submissions waiting for review, oldest first."""
