@@ -48,6 +48,7 @@ class CodeCheckForm(Panel):
         self.last_run: CheckRun | None = None
         self.prompt = widgets.HTML(paragraphs(self.requirement.prompt))
         self.run_button = widgets.Button(
+            layout=widgets.Layout(width="fit-content"),
             description="Run checks",
             icon="play",
             button_style="primary",
@@ -102,7 +103,7 @@ class CodeCheckForm(Panel):
                 requirement_id=self.evidence_id,
                 kind=EvidenceKind.CODE_CHECK,
                 check_results=run.results,
-                code=run.source,
+                code=self.editor.value if self.editor is not None else run.source,
                 metadata={
                     **self.workshop.metadata(self.evidence_id, self.cell_id),
                     "target": self.requirement.target,

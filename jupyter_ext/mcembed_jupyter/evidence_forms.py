@@ -37,7 +37,10 @@ class EvidenceForm(Panel):
         super().__init__(self.requirement.title, css)
         self.prompt = widgets.HTML(paragraphs(self.requirement.prompt))
         self.save_button = widgets.Button(
-            description="Save", icon="save", tooltip=f"Save: {self.requirement.title}"
+            layout=widgets.Layout(width="fit-content"),
+            description="Save",
+            icon="save",
+            tooltip=f"Save: {self.requirement.title}",
         )
         self.save_button.on_click(lambda _: self.save())
         workshop.on_save_all(self.flush)

@@ -18,6 +18,17 @@ from mcembed import McembedError
 
 __all__ = ["Panel", "escape", "paragraphs"]
 
+# ipywidgets gives HTML widgets the line height of a control; text reads better tighter.
+_STYLE = """<style>
+.mcembed-panel .widget-html-content { line-height: 1.45; }
+.mcembed-panel .widget-html-content p { margin: 0.4em 0; }
+.mcembed-panel .widget-html-content li { margin: 0.2em 0; }
+.mcembed-panel table th, .mcembed-panel table td {
+  border: 1px solid #9a9a9a; padding: 0.3em 0.5em; vertical-align: top; text-align: left;
+}
+.mcembed-panel h3.mcembed-title { margin: 0.5em 0 0.2em 0; }
+</style>"""
+
 
 def escape(text: str) -> str:
     """Text as HTML, with nothing in it interpreted."""
@@ -39,7 +50,7 @@ class Panel(widgets.VBox):
     """
 
     def __init__(self, title: str, css: str, **kwargs: object) -> None:
-        self.heading = widgets.HTML(f"<h3 class='mcembed-title'>{escape(title)}</h3>")
+        self.heading = widgets.HTML(f"{_STYLE}<h3 class='mcembed-title'>{escape(title)}</h3>")
         self.message = widgets.HTML("", layout=widgets.Layout(min_height="0"))
         self.message.add_class("mcembed-message")
         super().__init__(**kwargs)

@@ -84,7 +84,9 @@ class ReviewView(Panel):
             layout=widgets.Layout(width="40em"),
         )
         self.queue.observe(lambda _: self.show_submission(), names="value")
-        self.reload_button = widgets.Button(description="Reload queue", icon="refresh")
+        self.reload_button = widgets.Button(
+            layout=widgets.Layout(width="fit-content"), description="Reload queue", icon="refresh"
+        )
         self.reload_button.on_click(lambda _: self.reload())
         self.evidence = widgets.HTML()
         self.scoring = widgets.VBox()
@@ -96,7 +98,10 @@ class ReviewView(Panel):
             style={"description_width": "initial"},
         )
         self.record_button = widgets.Button(
-            description="Record review", icon="gavel", button_style="primary"
+            layout=widgets.Layout(width="fit-content"),
+            description="Record review",
+            icon="gavel",
+            button_style="primary",
         )
         self.record_button.on_click(lambda _: self.record())
         self.outcome = widgets.HTML()

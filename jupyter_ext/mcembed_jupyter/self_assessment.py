@@ -67,7 +67,11 @@ class SelfAssessmentForm(Panel):
             layout=widgets.Layout(width="100%"),
         )
         self.note.observe(self._keep, names="value")
-        self.record_button = widgets.Button(description="Record self-assessment", icon="check")
+        self.record_button = widgets.Button(
+            layout=widgets.Layout(width="fit-content"),
+            description="Record self-assessment",
+            icon="check",
+        )
         self.record_button.on_click(lambda _: self.record())
         self.outcome = widgets.HTML()
         self.set_body([*rows, self.note, self.record_button, self.outcome])

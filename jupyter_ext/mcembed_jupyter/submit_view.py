@@ -141,10 +141,17 @@ class SubmitView(Panel):
         self.state = widgets.HTML()
         self.state.add_class("mcembed-state")
         self.submit_button = widgets.Button(
-            description="Submit", icon="paper-plane", button_style="success"
+            layout=widgets.Layout(width="fit-content"),
+            description="Submit",
+            icon="paper-plane",
+            button_style="success",
         )
         self.submit_button.on_click(lambda _: self.submit())
-        self.refresh_button = widgets.Button(description="Check for feedback", icon="refresh")
+        self.refresh_button = widgets.Button(
+            layout=widgets.Layout(width="fit-content"),
+            description="Check for feedback",
+            icon="refresh",
+        )
         self.refresh_button.on_click(lambda _: self.refresh())
         self.feedback = widgets.HTML()
         self.attempts = widgets.HTML()

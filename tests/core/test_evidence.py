@@ -187,5 +187,7 @@ def test_count_words_reports_length_against_the_bounds(
     counted = count_words(req, text)
     assert counted.within is within
     assert str(counted) == shown
-    problems = check_item(req, EvidenceItem(requirement_id="r", kind=EvidenceKind.REFLECTION, text=text), final=True)
+    problems = check_item(
+        req, EvidenceItem(requirement_id="r", kind=EvidenceKind.REFLECTION, text=text), final=True
+    )
     assert (not problems) is within

@@ -170,6 +170,7 @@ def test_code_box_under_voila_runs_the_learners_code(
     assert "4 of 4 checks pass" in form.results.value
     item = stored(service, workshop, "code-percent-meeting")
     assert item.metadata["written_in"] == "code box"
+    assert item.code == source
 
 
 def test_upload_limits_come_from_the_pack_and_the_core(
