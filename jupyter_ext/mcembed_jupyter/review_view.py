@@ -26,7 +26,7 @@ from mcembed.evidence import format_size
 
 from .backend import WAITING, Backend, LocalBackend
 from .panel import Panel, escape
-from .self_assessment import level_picker
+from .self_assessment import level_row
 from .submit_view import award_html, review_html
 
 __all__ = ["ReviewView", "evidence_html"]
@@ -57,7 +57,8 @@ def evidence_html(item: EvidenceItem, title: str, file_url: str = "") -> str:
         body = (
             f"<p>{passed} of {len(item.check_results)} checks pass"
             + (f" (from {where})" if where else "")
-            + f".</p><ul>{results}</ul><pre style='max-height:16em;overflow:auto'>"
+            + f".</p><ul>{results}</ul>"
+            "<pre tabindex='0' aria-label='Checked code' style='max-height:16em;overflow:auto'>"
             f"{escape(item.code)}</pre>"
         )
     else:
@@ -201,7 +202,7 @@ class ReviewView(Panel):
         self.feedback = {}
         rows: list[widgets.Widget] = [widgets.HTML("<h4>Score against the rubric</h4>")]
         for criterion in detail.credential.rubric.criteria:
-            picker = level_picker(
+            picker, row = level_row(
                 [(lv.label, lv.descriptor) for lv in criterion.levels], criterion.name
             )
             note = widgets.Textarea(
@@ -211,7 +212,7 @@ class ReviewView(Panel):
             )
             self.pickers[criterion.id] = picker
             self.feedback[criterion.id] = note
-            rows += [picker, note]
+            rows += [row, note]
         self.overall.value = ""
         rows += [self.overall, self.record_button]
         self.scoring.children = tuple(rows)

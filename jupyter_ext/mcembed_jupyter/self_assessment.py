@@ -17,7 +17,7 @@ from .panel import Panel, escape
 if TYPE_CHECKING:
     from .workshop import Workshop
 
-__all__ = ["SelfAssessmentForm", "level_picker"]
+__all__ = ["SelfAssessmentForm", "level_picker", "level_row"]
 
 DRAFT_KEY = "self-assessment"
 
@@ -33,6 +33,29 @@ def level_picker(criterion_levels: list[tuple[str, str]], name: str) -> widgets.
     )
 
 
+def level_row(
+    criterion_levels: list[tuple[str, str]], name: str
+) -> tuple[widgets.ToggleButtons, widgets.VBox]:
+    """A level picker with the chosen level's descriptor written out below it
+    (tooltips alone cannot be read from the keyboard)."""
+    picker = level_picker(criterion_levels, name)
+    descriptors = dict(criterion_levels)
+    shown = widgets.HTML()
+    shown.add_class("mcembed-descriptor")
+
+    def describe(change: object = None) -> None:
+        text = descriptors.get(picker.value or "", "")
+        shown.value = (
+            f"<small><strong>{escape(picker.value)}:</strong> {escape(text)}</small>"
+            if picker.value and text
+            else ""
+        )
+
+    picker.observe(describe, names="value")
+    describe()
+    return picker, widgets.VBox([picker, shown])
+
+
 class SelfAssessmentForm(Panel):
     """One level picker per rubric criterion, a note, and "Record"."""
 
@@ -45,13 +68,13 @@ class SelfAssessmentForm(Panel):
         self.pickers: dict[str, widgets.ToggleButtons] = {}
         rows: list[widgets.Widget] = [
             widgets.HTML(
-                "<p>Where is your work now? Choose a level for each criterion "
-                "(hover a level to read its descriptor). This is for you and your "
+                "<p>Where is your work now? Choose a level for each criterion; its "
+                "descriptor appears below it. This is for you and your "
                 "reviewer to compare; it does not decide the award.</p>"
             )
         ]
         for criterion in rubric.criteria:
-            picker = level_picker(
+            picker, row = level_row(
                 [(lv.label, lv.descriptor) for lv in criterion.levels], criterion.name
             )
             levels = kept.get("levels", {})
@@ -59,7 +82,7 @@ class SelfAssessmentForm(Panel):
                 picker.value = levels[criterion.id]
             picker.observe(self._keep, names="value")
             self.pickers[criterion.id] = picker
-            rows.append(picker)
+            rows.append(row)
         self.note = widgets.Textarea(
             value=str(kept.get("note", "")),
             description="Note",

@@ -236,6 +236,12 @@ def test_self_assessment_needs_every_criterion_and_decides_nothing(
     assert "no level was given" in form.message.value
     for picker in form.pickers.values():
         picker.value = "Exemplary"
+    described = [
+        w.children[1].value
+        for w in form.children
+        if hasattr(w, "children") and len(w.children) == 2
+    ]
+    assert "Exemplary:</strong> Every check passes; the functions are short" in described[0]
     form.record_button.click()
     assert "would pass" in form.outcome.value
     detail = service.get_submission(LEARNER, workshop.submission.id)

@@ -27,6 +27,12 @@ def voila(tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.fixture
+def voila_review(tmp_path: Path) -> Iterator[Server]:
+    """Voila on the facilitator's review notebook, beside the data-literacy workshop."""
+    yield from voila_server(tmp_path, review=True)
+
+
+@pytest.fixture
 def widgets_axe(axe_source: str) -> Callable[..., list[dict[str, object]]]:
     """Serious and critical axe violations inside the mcembed widgets only."""
 

@@ -140,16 +140,20 @@ def jupyter_server(app: str, tmp_path: Path) -> Iterator[Server]:
         yield Server(base_url=base, root=root, notebook=notebook)
 
 
-def voila_server(tmp_path: Path) -> Iterator[Server]:
+def voila_server(tmp_path: Path, *, review: bool = False) -> Iterator[Server]:
+    """Voila on the learner's workshop notebook, or (``review``) on the facilitator's."""
     root = tmp_path / "root"
     notebook = copy_workshop(root)
+    if review:
+        shutil.copy(EXAMPLES / "workshops" / "review.ipynb", root / "examples" / "workshops")
+        notebook = "examples/workshops/review.ipynb"
     port = _free_port()
     folder = (root / notebook).parent
     args = [
         sys.executable,
         "-m",
         "voila",
-        "workshop.ipynb",
+        Path(notebook).name,
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
