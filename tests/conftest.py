@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 from factories import NOW, make_credential
 from mcembed import FixedClock, SequentialIds, Service
 from mcembed.storage import MemoryBlobStore, MemoryStore, SqlStore
+from stores import POSTGRES_URL, postgres_store
 
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -24,7 +25,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PACK = ROOT / "examples" / "professional-learning"
-POSTGRES_URL = os.environ.get("MCEMBED_TEST_POSTGRES_URL", "")
 
 
 @pytest.fixture
@@ -54,33 +54,6 @@ def postgres_schema() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-def postgres_store(schema: str, *, pool_size: int = 10) -> SqlStore:
-    from sqlalchemy import create_engine, text
-
-    from mcembed.config import normalize_database_url
-
-    engine = create_engine(
-        normalize_database_url(POSTGRES_URL),
-        connect_args={"options": f"-csearch_path={schema}"},
-        pool_size=pool_size,
-        max_overflow=0,
-    )
-    store = SqlStore(engine=engine, migrate=True)
-    with engine.begin() as conn:
-        tables = (
-            conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = :s AND tablename <> 'alembic_version'"
-                ),
-                {"s": schema},
-            )
-            .scalars()
-            .all()
-        )
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-    return store
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from conftest import postgres_store
 from factories import REVIEWER, Actor, make_credential, reflection, scores
 from mcembed import (
     AlreadyDecided,
@@ -20,6 +19,7 @@ from mcembed import (
     SubmissionState,
 )
 from mcembed.storage import MemoryBlobStore, SqlStore
+from stores import postgres_store
 
 
 def make_service(
