@@ -46,7 +46,8 @@ def rubric_html(credential: Credential) -> str:
     for c in criteria:
         cells = "".join(f"<td>{escape(lv.descriptor)}</td>" for lv in c.levels)
         rows.append(
-            f"<tr><th scope='row'>{escape(c.name)}<br><small>{escape(c.description)}</small></th>"
+            f"<tr><th scope='row'>{escape(c.name)}<br>"
+            f"<small style='font-weight:normal'>{escape(c.description)}</small></th>"
             f"{cells}</tr>"
         )
     return (

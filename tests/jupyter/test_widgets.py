@@ -395,3 +395,16 @@ def test_errors_that_are_not_mcembeds_propagate(
     form.text.value = WORDS_350
     with pytest.raises(RuntimeError, match="disk on fire"):
         form.save()
+
+
+def test_link_and_self_assessment_drafts_survive_a_restart(
+    tmp_path: Path, backend: LocalBackend, make_workshop: Callable[..., Workshop]
+) -> None:
+    """Levels picked and a note typed come back in a new kernel, before anything is recorded."""
+    form = make_workshop().self_assessment()
+    form.pickers["interpretation"].value = "Developing"
+    form.note.value = "Unsure about the interpretation."
+    again = make_workshop().self_assessment()
+    assert again.pickers["interpretation"].value == "Developing"
+    assert again.pickers["responsible-use"].value is None
+    assert again.note.value == "Unsure about the interpretation."

@@ -174,6 +174,11 @@ def _notebook_flow(
     page.wait_for_function(KERNEL_IDLE, timeout=60_000)
     run_all(page)
     screenshot(page, f"{name}-after-run-all")
+    card = page.locator(".mcembed-credential-card")
+    card.get_by_text("Rubric", exact=True).click()  # open the rubric accordion
+    card.locator(".mcembed-rubric").wait_for()
+    card.scroll_into_view_if_needed()
+    card.screenshot(path=str(screenshot(page, f"{name}-card")))
 
     run_checks(page, 0, "0 of 4 checks pass")
     screenshot(page, f"{name}-check-failing")
@@ -230,7 +235,13 @@ def test_voila(voila: Server, page: Any, tmp_path: Path, screenshot: Any, widget
     assert "return None" in editor.input_value()
     run_checks(page, 0, "0 of 4 checks pass")
     screenshot(page, "voila-check-failing")
-    for n, target in enumerate(TARGETS):
+    # keyboard only: from the code box, Tab reaches "Run checks" and Enter runs it
+    editor.fill(solution_of(TARGETS[0]))
+    editor.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    first.locator(".mcembed-check-results", has_text="4 of 4 checks pass").wait_for(timeout=30_000)
+    for n, target in enumerate(TARGETS[1:], 1):
         code_check(page, n).locator(".mcembed-code-editor textarea").fill(solution_of(target))
         run_checks(page, n, "4 of 4 checks pass")
     common_evidence(page, tmp_path)
