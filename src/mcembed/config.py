@@ -53,6 +53,11 @@ SETTINGS: tuple[Setting, ...] = (
         "none (key files are mode 0600)",
         "Encrypts the issuer's private key files; needed to read them once set.",
     ),
+    Setting(
+        "MCEMBED_LEARNER",
+        "the login name",
+        "Offline notebook workshops: the learner id that evidence is recorded under.",
+    ),
 )
 
 _DEFAULT_MAX_UPLOAD = 25 * 1024 * 1024
