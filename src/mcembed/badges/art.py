@@ -55,21 +55,25 @@ def initials(name: str, limit: int = 3) -> str:
     return letters.upper() or "?"
 
 
-def _lines(name: str) -> list[str]:
-    wrapped = textwrap.wrap(name, width=20)
-    lines = wrapped[:3]
-    if len(wrapped) > 3:
-        lines[-1] = lines[-1][:17].rstrip() + "…"
-    return lines
+def _lines(name: str) -> tuple[list[str], int, int]:
+    """The name wrapped to fit under the rule: (lines, font size, line step).
+    Long names get a smaller font and a fourth line before being cut short."""
+    for width, size, step, most in ((20, 24, 30, 3), (25, 20, 25, 4)):
+        wrapped = textwrap.wrap(name, width=width)
+        if len(wrapped) <= most:
+            return wrapped, size, step
+    lines = wrapped[:most]
+    lines[-1] = lines[-1][: width - 3].rstrip() + "…"
+    return lines, size, step
 
 
 def badge_svg(name: str, key: str, *, palette: Palette | None = None) -> bytes:
     """A 512×512 SVG medallion for a credential called ``name`` (``key``: its id)."""
     p = palette or palette_for(key)
-    lines = _lines(name)
-    start = 338 - 14 * (len(lines) - 1)
+    lines, size, step = _lines(name)
+    start = 330 - step * (len(lines) - 1) // 2 + size // 3
     text = "".join(
-        f'<tspan x="256" y="{start + 30 * n}">{escape(line)}</tspan>'
+        f'<tspan x="256" y="{start + step * n}">{escape(line)}</tspan>'
         for n, line in enumerate(lines)
     )
     return (
@@ -89,7 +93,7 @@ def badge_svg(name: str, key: str, *, palette: Palette | None = None) -> bytes:
         f'font-size="112" font-weight="700" fill="#ffffff">{escape(initials(name))}</text>'
         '<rect x="136" y="262" width="240" height="4" rx="2" fill="#ffffff" fill-opacity="0.6"/>'
         '<text text-anchor="middle" font-family="DejaVu Sans, Arial, sans-serif" '
-        f'font-size="24" font-weight="600" fill="#ffffff">{text}</text>'
+        f'font-size="{size}" font-weight="600" fill="#ffffff">{text}</text>'
         "</svg>"
     ).encode()
 
@@ -144,13 +148,13 @@ def badge_png(name: str, key: str, *, size: int = 512, palette: Palette | None =
         radius=2 * unit,
         fill=(255, 255, 255, 160),
     )
-    lines = _lines(name)
-    start = 338 - 14 * (len(lines) - 1)
+    lines, font_size, step = _lines(name)
+    start = 330 - step * (len(lines) - 1) // 2 + font_size // 3
     for n, line in enumerate(lines):
         draw.text(
-            (s / 2, (start + 30 * n) * unit),
+            (s / 2, (start + step * n) * unit),
             line,
-            font=_font(round(24 * unit)),
+            font=_font(round(font_size * unit)),
             fill=white,
             anchor="ms",
             stroke_width=max(1, round(0.5 * unit)),
