@@ -61,8 +61,9 @@ def revocation_list(
 def signed_revocation_list(issuer: IssuerIdentity, document: Mapping[str, Any]) -> str:
     """``document`` (from ``revocation_list``) signed as a compact JWS by the issuer."""
     key = issuer.signing_key(issuer.profile.jwt_alg)
-    claims = {"iss": issuer.id, "jti": document["id"], "validFrom": document["updated"]}
-    return sign_jwt({**document, **claims}, key, kid=issuer.verification_method(key))
+    # sign_jwt sets iss, jti and nbf from issuer, id and validFrom
+    signed = {**document, "validFrom": document["updated"]}
+    return sign_jwt(signed, key, kid=issuer.verification_method(key))
 
 
 def find_revocation(document: Mapping[str, Any], credential_id: str) -> Mapping[str, Any] | None:
