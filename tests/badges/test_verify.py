@@ -348,3 +348,20 @@ def test_an_rs256_header_on_an_ed25519_key_is_refused(
     header = {"alg": "RS256", "kid": issuer.verification_method(ed), "typ": "JWT"}
     result = verifier.verify(f"{_b64(header)}.{payload}.{signature}")
     assert "but the issuer's key is for EdDSA" in failed(result)["proof"]
+
+
+def test_a_poison_graph_is_refused_quickly(issued: dict[str, Any], verifier: Verifier) -> None:
+    """Symmetric blank nodes make canonicalisation factorial: the work is capped."""
+    import time
+
+    n = 9  # unchecked, pyld would work for minutes on this clique
+    link = "https://example.org/knows"
+    clique = [
+        {"@id": f"_:b{i}", link: [{"@id": f"_:b{j}"} for j in range(n) if j != i]}
+        for i in range(n)
+    ]
+    document = {**issued["credential"], "credentialSubject": clique}
+    start = time.perf_counter()
+    result = verifier.verify(document)
+    assert time.perf_counter() - start < 10
+    assert "too much work" in failed(result)["proof"]

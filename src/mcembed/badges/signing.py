@@ -21,6 +21,7 @@ its ``created`` date replaced.
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from typing import Any
 import base58
 import orjson
 import pybase64
+from pyld.canon import URDNA2015
 from pyld.jsonld import JsonLdError, JsonLdProcessor
 
 from ..errors import SigningError
@@ -149,6 +151,35 @@ class _MemoProcessor(JsonLdProcessor):  # type: ignore[misc]
         return result
 
 
+# Steps of N-degree hashing (one per call, plus the permutations of each group
+# of look-alike blank nodes) allowed: a credential needs none, as its blank
+# nodes differ at the first degree; a "poison graph" of symmetric blank nodes
+# needs factorially many (a clique of 9 would take minutes). 2,000 steps are
+# well under a second.
+MAX_CANONICALIZATION_WORK = 2_000
+
+
+class _BudgetedRdfc(URDNA2015):  # type: ignore[misc]
+    """pyld's RDFC-1.0 (URDNA2015) with a bound on the N-degree hashing work."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__()
+        self.budget = budget
+
+    def create_hash_to_related(self, id_: Any, issuer: Any) -> Any:
+        related = super().create_hash_to_related(id_, issuer)
+        self.budget -= 1
+        for nodes in related.values():
+            if len(nodes) > 1:
+                self.budget -= math.factorial(min(len(nodes), 12))
+        if self.budget < 0:
+            raise UnknownContext(
+                "The document's blank nodes would take too much work to canonicalise; "
+                "it is not a credential mcembed checks."
+            )
+        return related
+
+
 class Canonicalizer:
     """RDFC-1.0 canonical N-Quads of JSON-LD documents whose contexts are pinned."""
 
@@ -170,18 +201,30 @@ class Canonicalizer:
                 )
 
     def canonize(self, document: Mapping[str, Any]) -> str:
-        """The canonical N-Quads of ``document``."""
+        """The canonical N-Quads of ``document``.
+
+        Raises:
+            UnknownContext: a context is not pinned, the document is not valid
+                JSON-LD, or canonicalising it would take more work than any
+                real credential needs (a "poison graph" of symmetric blank nodes).
+        """
         self.check_contexts(document)
         options = {
-            "algorithm": "URDNA2015",
-            "format": "application/n-quads",
             "documentLoader": self.loader.pyld,
+            "extractAllScripts": True,
+            "processingMode": "json-ld-1.1",
+            "produceGeneralizedRdf": False,
         }
         with self._lock:
             try:
-                return str(self._processor.normalize(dict(document), options))
+                dataset = self._processor.to_rdf(dict(document), options)
+                return str(
+                    _BudgetedRdfc(MAX_CANONICALIZATION_WORK).main(
+                        dataset, {"format": "application/n-quads"}
+                    )
+                )
             except JsonLdError as e:
-                cause = e
+                cause: Any = e
                 while getattr(cause, "cause", None) is not None:
                     cause = cause.cause
                 if isinstance(cause, UnknownContext):
