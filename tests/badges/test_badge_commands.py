@@ -233,3 +233,27 @@ def test_a_large_cohort_writes_its_files_in_a_second_process(
     pngs = sorted((tmp_path / "out" / CREDENTIAL).glob("*.png"))
     assert len(pngs) == 7
     assert all(unbake(p.read_bytes()) is not None for p in pngs)
+
+
+def test_verify_reads_an_https_url_and_refuses_plain_http(
+    instance: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcembed import badges
+
+    cohort = write_cohort(tmp_path / "cohort.csv", 1)
+    run(instance, "award", "--credential", CREDENTIAL, "--csv", str(cohort),
+        "--out", str(tmp_path / "out"))
+    png = next((tmp_path / "out" / CREDENTIAL).glob("*.png")).read_bytes()
+    asked: list[str] = []
+
+    def fetch(url: str, **limits: Any) -> bytes:
+        asked.append(url)
+        return png
+
+    monkeypatch.setattr(badges, "https_fetch", fetch)
+    result = run(instance, "verify", "https://wallet.example/badge.png")
+    assert result.exit_code == 0, result.output
+    assert asked[0] == "https://wallet.example/badge.png"
+    plain = mcembed(instance, "verify", "http://wallet.example/badge.png")
+    assert plain.returncode == 1
+    assert "is not a file or an https:// URL" in plain.stderr
