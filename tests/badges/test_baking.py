@@ -141,3 +141,4 @@ def test_a_prepared_baker_bakes_exactly_like_bake(
     assert unbake(fast) == unbake(bake(art, text, version))
     if kind == "png":
         assert fast == bake(art, text, version)
+

@@ -53,7 +53,6 @@ from .verify import https_fetch as https_fetch
 from .verify import validate_schema as validate_schema
 
 __all__ = [
-    "PINNED",
     "BadgeRecognizer",
     "BakedCredential",
     "BulkResult",
@@ -69,6 +68,7 @@ __all__ = [
     "KeyRing",
     "KeyType",
     "OBVersion",
+    "PINNED",
     "ProofFormat",
     "PublicUrls",
     "UnknownContext",
