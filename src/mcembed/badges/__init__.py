@@ -53,6 +53,7 @@ from .verify import https_fetch as https_fetch
 from .verify import validate_schema as validate_schema
 
 __all__ = [
+    "PINNED",
     "BadgeRecognizer",
     "BakedCredential",
     "BulkResult",
@@ -68,7 +69,6 @@ __all__ = [
     "KeyRing",
     "KeyType",
     "OBVersion",
-    "PINNED",
     "ProofFormat",
     "PublicUrls",
     "UnknownContext",

@@ -20,6 +20,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import png
@@ -115,6 +116,32 @@ def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def bake_png(image: bytes, credential: str, version: OBVersion = OBVersion.V3) -> bytes:
+    """``image`` with ``credential`` (a JWT or JSON text) in an iTXt chunk.
+
+    The chunks of an image up to 1 MiB are read and checked once and kept
+    (for the 32 images used last), so baking many credentials into one badge
+    image is cheap.
+
+    Raises:
+        BadgeError: the image is not a PNG.
+    """
+    if len(image) > MAX_IMAGE_BYTES:
+        raise BadgeError(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB.")
+    if len(image) > 1024 * 1024:
+        return _bake_png_fully(image, credential, version)
+    return _png_baker(image, version)(credential)
+
+
+@lru_cache(maxsize=32)
+def _png_baker(image: bytes, version: OBVersion) -> Callable[[str], bytes]:
+    return baker(image, version) if image_kind(image) == "png" else _not_png
+
+
+def _not_png(_credential: str) -> bytes:
+    raise BadgeError("This is not a readable PNG image: no PNG signature.")
+
+
+def _bake_png_fully(image: bytes, credential: str, version: OBVersion) -> bytes:
     """``image`` with ``credential`` (a JWT or JSON text) in an iTXt chunk.
 
     Raises:
@@ -270,7 +297,7 @@ def baker(image: bytes, version: OBVersion = OBVersion.V3) -> Callable[[str], by
     """
     kind = image_kind(image)
     if kind == "png":
-        baked = bake_png(image, _PLACEHOLDER, version)
+        baked = _bake_png_fully(image, _PLACEHOLDER, version)
         iend = baked.rindex(b"IEND") - 4  # the IEND chunk starts with its length
         start = baked.rindex(b"iTXt", 0, iend) - 4
         prefix, suffix = baked[:start], baked[iend:]
