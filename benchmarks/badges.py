@@ -223,11 +223,24 @@ def main() -> None:
     assert verifier.verify(token_rs).valid
     assert verifier.verify(token_ed).valid
     v_rs = rate(lambda: verifier.verify(token_rs), secs)
-    v_ed = rate(lambda: verifier.verify(token_ed), secs)
+    from mcembed.badges.jws import parse_compact
+    from mcembed.badges.keys import verify_signature
+
+    parsed = parse_compact(token_ed)
+    raw_verify, v_ed, v_ratio = paired(
+        lambda: verify_signature(ed.public_key, parsed.signature, parsed.signing_input),
+        lambda: verifier.verify(token_ed),
+        secs,
+    )
     v_di = rate(lambda: verifier.verify(signed_doc), secs)
     line("verify VC-JWT RS256 (all checks)", v_rs, ratio=f"{v_rs / 2000:5.1f}x the 2,000/s target")
     line("verify VC-JWT EdDSA (all checks)", v_ed, ratio=f"{v_ed / 2000:5.1f}x the 2,000/s target")
     line("verify Data Integrity (all checks)", v_di)
+    line(
+        "  raw Ed25519 verification of the same JWT (cryptography)",
+        raw_verify,
+        ratio=f"mcembed's full EdDSA verify runs at {v_ratio:.0%} of it",
+    )
 
     print("\nBaking")
     art = badge_png(credential.name, credential.id)
