@@ -28,4 +28,8 @@ def open_service(settings: Settings | None = None, **service_options: Any) -> Se
     store = SqlStore(settings.resolved_database_url, migrate=settings.migrate_on_start)
     blobs = LocalBlobStore(settings.files_dir)
     service_options.setdefault("max_upload_bytes", settings.max_upload_bytes)
-    return Service(store, blobs, **service_options)
+    service = Service(store, blobs, **service_options)
+    from .community import Community
+
+    service.community = Community.from_settings(service, settings)
+    return service

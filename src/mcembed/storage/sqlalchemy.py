@@ -60,6 +60,7 @@ from .base import (
     SubmissionFilter,
     Transaction,
 )
+from .community_sql import CommunitySqlRepositories
 
 __all__ = ["SqlStore", "StorageError", "make_engine"]
 
@@ -202,7 +203,7 @@ def _parse_submission(row: Any) -> Submission:
     )
 
 
-class _SqlTransaction:
+class _SqlTransaction(CommunitySqlRepositories):
     def __init__(self, store: SqlStore, conn: Connection) -> None:
         self.store = store
         self.conn = conn
