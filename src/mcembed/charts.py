@@ -102,7 +102,7 @@ def board_chart_svg(board: Board, *, width: int = 760, id_prefix: str = "") -> s
     cohort, now = board.cohort, board.now
     members = len(board.rows)
     checkpoints = board.checkpoints
-    label_w, pad = 250, 24
+    label_w, pad = 300, 24
     bar_x, bar_w = label_w, width - label_w - pad
     parts: list[str] = []
     y = 30
@@ -126,7 +126,7 @@ def board_chart_svg(board: Board, *, width: int = 760, id_prefix: str = "") -> s
         return _document(width, y + 30, prefix, cohort.name, " ".join(desc), parts)
 
     # timeline: first to last due date, with today
-    y += 34
+    y += 48
     first, last = checkpoints[0].due_at, checkpoints[-1].due_at
     start = min(first, now)
     end = max(last, now)
@@ -192,7 +192,7 @@ def board_chart_svg(board: Board, *, width: int = 760, id_prefix: str = "") -> s
         counts = board.counts(c.id)
         top = y + 8
         parts.append(
-            _text(pad, top + 14, f"{n}. {_clip(c.title, 30)}", size=14, weight=600, fill=_INK)
+            _text(pad, top + 14, f"{n}. {_clip(c.title, 29)}", size=14, weight=600, fill=_INK)
         )
         parts.append(
             _text(
