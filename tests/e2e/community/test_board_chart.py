@@ -63,7 +63,8 @@ def test_board_chart_in_the_browser(
     chart = page.locator("svg[role=img]")
     assert chart.is_visible()
     box = chart.bounding_box()
-    assert box["width"] > 600 and box["height"] > 300
+    assert box["width"] > 600
+    assert box["height"] > 300
     name = page.evaluate(
         "() => { const s = document.querySelector('svg[role=img]');"
         " return s.getAttribute('aria-labelledby').split(' ')"
