@@ -115,10 +115,9 @@ class AnalyticsUseCases(InboxUseCases):
             criteria = {
                 (c.id, crit.id): crit.name for c in credentials for crit in c.rubric.criteria
             }
-            people = {}
-            for r in reviewers:
-                person = tx.find_person(r.reviewer_id)
-                people[r.reviewer_id] = (person.name if person else "") or r.reviewer_id
+            people = {
+                p.id: p.name for p in tx.list_people([r.reviewer_id for r in reviewers]) if p.name
+            }
         total = totals[0] if totals else RawFigures(key="")
         return report(
             where,

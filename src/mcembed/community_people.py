@@ -361,7 +361,7 @@ class PeopleUseCases(InboxUseCases):
                 for person in {a.learner_id for a in awards}
                 for x in tx.list_directory_listings(person_id=person)
             ]
-            people = {a.learner_id: self._name(tx, a.learner_id) for a in awards}
+            people = {p.id: p.name for p in tx.list_people([a.learner_id for a in awards])}
             return directory_entries(
                 [award_fact(a) for a in awards], listings, people=people, names=names
             )

@@ -28,6 +28,7 @@ from ..awards import Award
 from ..cohorts import Cohort, CohortMember, MemberNote
 from ..directory import DirectoryListing
 from ..notifications import Notification
+from ..people import Person
 from ..portfolio import EvidenceShare, ShareLink
 from ..recommendations import Goal, Recommendation, RecommendationStatus
 
@@ -58,6 +59,11 @@ class RecommendationFilter:
 
 
 class CommunityTransaction(Protocol):
+    # people, many at once
+    def list_people(self, person_ids: Sequence[str]) -> list[Person]:
+        """The known ones among ``person_ids``, in no particular order."""
+        ...
+
     # cohorts
     def add_cohort(self, cohort: Cohort) -> None: ...
     def find_cohort(self, cohort_id: str) -> Cohort | None: ...

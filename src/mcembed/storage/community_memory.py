@@ -31,6 +31,7 @@ from ..cohorts import Cohort, CohortMember, MemberNote, MemberStatus
 from ..directory import ALL, DirectoryListing
 from ..errors import AlreadyDecided, Conflict, NotFound
 from ..notifications import Notification
+from ..people import Person
 from ..portfolio import EvidenceShare, ShareLink
 from ..recommendations import Goal, Recommendation
 from ..reviews import Review
@@ -57,6 +58,7 @@ class CommunityTables:
 class CoreTables(Protocol):
     """What the community repositories read of the memory store's own tables."""
 
+    people: dict[str, Person]
     submissions: dict[str, Submission]
     reviews: dict[str, list[Review]]
     awards: dict[str, Award]
@@ -76,6 +78,9 @@ class CommunityMemoryRepositories:
         value = table[key]
         self._set(table, key, value)  # records the undo step
         del table[key]
+
+    def list_people(self, person_ids: Sequence[str]) -> list[Person]:
+        return [self.t.people[p] for p in dict.fromkeys(person_ids) if p in self.t.people]
 
     # --- cohorts ------------------------------------------------------------------
     def add_cohort(self, cohort: Cohort) -> None:

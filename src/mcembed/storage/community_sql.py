@@ -21,6 +21,7 @@ from ..cohorts import Cohort, CohortMember, MemberNote
 from ..directory import ALL, DirectoryListing
 from ..errors import AlreadyDecided, Conflict, NotFound
 from ..notifications import Notification
+from ..people import Person
 from ..portfolio import EvidenceShare, ShareLink
 from ..recommendations import Goal, Recommendation
 from . import tables as t
@@ -33,6 +34,14 @@ __all__ = ["CommunitySqlRepositories"]
 
 class CommunitySqlRepositories(FactSqlRepositories):
     """Needs ``self.conn`` (the transaction's connection) and ``self.sqlite``."""
+
+    def list_people(self, person_ids: Sequence[str]) -> list[Person]:
+        p = t.people
+        out: list[Person] = []
+        for chunk in chunks(list(dict.fromkeys(person_ids))):
+            rows = self.conn.execute(select(p).where(p.c.id.in_(list(chunk))))
+            out += [Person(id=r.id, name=r.name, email=r.email) for r in rows]
+        return out
 
     # --- cohorts ------------------------------------------------------------------
     def _cohort_children(self, cohort: Cohort) -> None:

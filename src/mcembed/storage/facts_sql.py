@@ -146,6 +146,18 @@ class FactSqlRepositories:
 
     # --- facts, brought up to date before each read --------------------------------
     def _refresh_facts(self, course_id: str | None) -> None:
+        # Once per transaction and scope: a board or a report reads facts several
+        # times. ``seen`` grows with every submission this transaction writes
+        # (and a review is only ever written with its submission), so a write
+        # after the first refresh brings the next read up to date again.
+        mark = (course_id, len(getattr(self, "seen", ())))
+        done: set[tuple[str | None, int]] = self.__dict__.setdefault("_facts_fresh", set())
+        if mark in done or (None, mark[1]) in done:
+            return
+        self._derive_facts(course_id)
+        done.add(mark)
+
+    def _derive_facts(self, course_id: str | None) -> None:
         s, f = t.submissions, t.submission_facts
         stale = (
             select(

@@ -328,6 +328,7 @@ review_facts = Table(
     Column("turnaround_seconds", Float, nullable=True),
     Index("ix_review_facts_scope", "course_id", "credential_id", "reviewed_at"),
     Index("ix_review_facts_reviewer", "reviewer_id"),
+    Index("ix_review_facts_learner", "learner_id", "course_id"),
 )
 
 review_unmet = Table(
@@ -340,4 +341,5 @@ review_unmet = Table(
     Column("learner_id", String(255), nullable=False),
     Column("reviewed_at", Stamp, nullable=False),
     Index("ix_review_unmet_scope", "course_id", "credential_id", "reviewed_at"),
+    Index("ix_review_unmet_learner", "learner_id", "course_id"),
 )

@@ -181,6 +181,7 @@ def upgrade() -> None:
         "ix_review_facts_scope", "review_facts", ["course_id", "credential_id", "reviewed_at"]
     )
     op.create_index("ix_review_facts_reviewer", "review_facts", ["reviewer_id"])
+    op.create_index("ix_review_facts_learner", "review_facts", ["learner_id", "course_id"])
     op.create_table(
         "review_unmet",
         sa.Column("review_id", sa.String(40), primary_key=True),
@@ -193,6 +194,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_review_unmet_scope", "review_unmet", ["course_id", "credential_id", "reviewed_at"]
     )
+    op.create_index("ix_review_unmet_learner", "review_unmet", ["learner_id", "course_id"])
 
 
 def downgrade() -> None:
