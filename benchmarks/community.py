@@ -11,8 +11,9 @@ checkpoints beside 30 cohorts of 50. Then prints p50 / p95 of:
   3. analytics of one course (2,000 learners) per credential and per cohort,
      and of the whole programme (20,000 learners) for an administrator,
      with the CSV                                                   target p95 < 300 ms
-  4. the first read after loading (every fact derived once: a one-off after
-     an upgrade) and a read after 50 learners changed something
+  4. deriving the facts of data stored before the community tables (a
+     one-off, as the migration does) and the board after 50 learners changed
+     something
 
 The target is the page render on PostgreSQL; pages come with the LTI tool, so
 these are the core's share of it. Runs on PostgreSQL when
@@ -67,6 +68,7 @@ from mcembed.cohorts import Step
 from mcembed.config import normalize_database_url
 from mcembed.storage import MemoryBlobStore, SqlStore, SubmissionFilter
 from mcembed.storage import tables as t
+from mcembed.storage.facts_sql import backfill_facts
 from mcembed.storage.sqlalchemy import _submission_row, begin
 from mcembed.submissions import Action
 
@@ -298,11 +300,14 @@ def run(store: SqlStore, label: str, learners: int, cohort_size: int, runs: int)
     lead = Actor(id="lead-0", course_id="course-0", roles=frozenset({Role.INSTRUCTOR}), name="Lead")
     with store.transaction() as tx:
         tx.put_person(Person(id=lead.id, name=lead.name))
+    def backfill() -> None:
+        with begin(store.engine) as conn:
+            backfill_facts(conn)
+
+    # the rows went in behind the store's back: derive their facts, as the
+    # 0004 migration does for the data stored before it
+    once("facts of the loaded data derived (one-off, as in the migration)", backfill)
     analyze(store)
-    once(
-        "first read: every fact derived (one-off after an upgrade)",
-        lambda: community.analytics(ADMIN),
-    )
     course0 = [f"learner-{n:05d}" for n in range(0, learners, 10)]
     creds = built["credentials"]
     big = community.create_cohort(

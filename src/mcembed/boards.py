@@ -117,23 +117,30 @@ class Board:
         return None
 
 
+_UP_TO = {step: tuple(s for s in Step if s.rank <= step.rank) for step in Step}
+
+
 def _reached(
-    step: Step,
-    credential_id: str,
-    facts: Sequence[SubmissionFact],
-    awards: Sequence[AwardFact],
-) -> datetime | None:
-    """When the step (or a later one) was first reached for ``credential_id``."""
-    times: list[datetime] = []
+    facts: Sequence[SubmissionFact], awards: Sequence[AwardFact]
+) -> dict[tuple[str, Step], datetime]:
+    """When each step (or a later one) was first reached, per credential."""
+    out: dict[tuple[str, Step], datetime] = {}
+
+    def note(credential: str, step: Step, at: datetime) -> None:
+        for earlier in _UP_TO[step]:  # reaching a step reaches every earlier one
+            key = (credential, earlier)
+            held = out.get(key)
+            if held is None or at < held:
+                out[key] = at
+
     for f in facts:
-        if f.credential_id != credential_id:
-            continue
-        if step is Step.STARTED:
-            times.append(f.started_at)
-        if step.rank <= Step.SUBMITTED.rank and f.first_submitted_at is not None:
-            times.append(f.first_submitted_at)
-    times += [a.issued_at for a in awards if a.credential_id == credential_id and not a.revoked]
-    return min(times, default=None)
+        note(f.credential_id, Step.STARTED, f.started_at)
+        if f.first_submitted_at is not None:
+            note(f.credential_id, Step.SUBMITTED, f.first_submitted_at)
+    for a in awards:
+        if not a.revoked:
+            note(a.credential_id, Step.AWARDED, a.issued_at)
+    return out
 
 
 def progress_board(
@@ -163,10 +170,11 @@ def progress_board(
     active = [m for m in members if m.status is MemberStatus.ACTIVE and m.cohort_id == cohort.id]
     for member in sorted(active, key=lambda m: (m.display_name.lower(), m.person_id)):
         mine = by_learner.get(member.person_id, [])
-        held = awards_of.get(member.person_id, [])
+        reached = _reached(mine, awards_of.get(member.person_id, []))
+        working = {f.credential_id for f in mine if f.open}
         cells = []
         for c in checkpoints:
-            at = _reached(c.step, c.credential_id, mine, held)
+            at = reached.get((c.credential_id, c.step))
             if at is not None:
                 cells.append(
                     BoardCell(
@@ -178,9 +186,8 @@ def progress_board(
                 )
             elif now > c.due_at:
                 cells.append(BoardCell(checkpoint_id=c.id, status=CellStatus.LATE))
-            elif any(f.credential_id == c.credential_id and f.open for f in mine) or (
-                c.credential_id == cohort.stack_id
-                and any(f.open and f.credential_id in cohort.credential_ids for f in mine)
+            elif c.credential_id in working or (
+                c.credential_id == cohort.stack_id and not working.isdisjoint(cohort.credential_ids)
             ):
                 cells.append(BoardCell(checkpoint_id=c.id, status=CellStatus.ON_TRACK))
             else:

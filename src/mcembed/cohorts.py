@@ -45,11 +45,14 @@ class Step(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Step).index(self)
+        return _STEP_RANK[self.value]
 
     @property
     def words(self) -> str:
         return {"started": "started", "submitted": "submitted", "awarded": "earned"}[self.value]
+
+
+_STEP_RANK = {"started": 0, "submitted": 1, "awarded": 2}
 
 
 class MeetingKind(StrEnum):

@@ -16,7 +16,6 @@ from .analytics import (
     report,
     to_csv,
 )
-from .cohorts import MemberStatus
 from .community_inbox import InboxUseCases
 from .errors import NotFound, ValidationError
 from .storage.base import Transaction
@@ -26,28 +25,29 @@ __all__ = ["AnalyticsUseCases"]
 
 class AnalyticsUseCases(InboxUseCases):
     def _scopes(
-        self, tx: Transaction, course_id: str | None, cohort_id: str | None
-    ) -> list[CohortScope]:
+        self, tx: Transaction, course_id: str | None, cohort_id: str | None, needed: bool
+    ) -> tuple[list[CohortScope], dict[str, str]]:
+        """The cohorts in scope (with their active members) and their names."""
         if cohort_id is not None:
             cohort = tx.find_cohort(cohort_id)
             if cohort is None or (course_id is not None and cohort.course_id != course_id):
                 raise NotFound(f"No cohort {cohort_id!r} in this course.")
             cohorts = [cohort]
-        else:
+        elif needed:
             cohorts = tx.list_cohorts(course_id=course_id)
-        return [
+        else:
+            return [], {}
+        members = tx.list_active_member_ids([c.id for c in cohorts])
+        scopes = [
             CohortScope(
                 cohort_id=c.id,
                 course_id=c.course_id,
                 credential_ids=frozenset(c.targets),
-                member_ids=frozenset(
-                    m.person_id
-                    for m in tx.list_cohort_members(c.id)
-                    if m.status is MemberStatus.ACTIVE
-                ),
+                member_ids=members[c.id],
             )
             for c in cohorts
         ]
+        return scopes, {c.id: c.name for c in cohorts}
 
     def analytics(
         self,
@@ -99,7 +99,9 @@ class AnalyticsUseCases(InboxUseCases):
             where, grouping=Grouping.ALL, cohorts_only=grouping is Grouping.COHORT
         )
         with self.store.transaction() as tx:
-            scopes = self._scopes(tx, course_id, cohort_id)
+            scopes, cohort_names = self._scopes(
+                tx, course_id, cohort_id, needed=grouping is Grouping.COHORT
+            )
             rows = tx.analytics_figures(where, scopes)
             totals = tx.analytics_figures(total_where, scopes)
             reviewers = tx.analytics_reviewers(where, scopes)
@@ -107,11 +109,7 @@ class AnalyticsUseCases(InboxUseCases):
             labels = {c.id: c.name for c in credentials}
             labels |= {s.id: s.name for s in tx.list_stacks()}
             if grouping is Grouping.COHORT:
-                labels = {
-                    c.id: c.name
-                    for c in (tx.find_cohort(s.cohort_id) for s in scopes)
-                    if c is not None
-                }
+                labels = cohort_names
             criteria = {
                 (c.id, crit.id): crit.name for c in credentials for crit in c.rubric.criteria
             }

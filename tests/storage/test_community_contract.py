@@ -75,6 +75,11 @@ def test_cohorts_revision_guard_and_listing(store: Any) -> None:
         assert [c.id for c in tx.list_cohorts(person_id="p")] == ["coh_2"]  # left coh_1
         assert [c.id for c in tx.list_cohorts(person_id="coach-1")] == ["coh_2", "coh_1"]
         assert [m.name for m in tx.list_cohort_members("coh_1")] == ["amy", "Pia", "Zed"]
+        assert tx.list_active_member_ids(["coh_1", "coh_2", "coh_9"]) == {
+            "coh_1": {"a", "b"},
+            "coh_2": {"p"},
+            "coh_9": set(),
+        }
         assert tx.find_cohort_member("coh_1", "zzz") is None
         tx.add_member_note(
             MemberNote(

@@ -81,6 +81,10 @@ class CommunityTransaction(Protocol):
         """Every member (any status), by name."""
         ...
 
+    def list_active_member_ids(self, cohort_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """The active members of each of these cohorts (every id is a key)."""
+        ...
+
     def add_member_note(self, note: MemberNote) -> None: ...
     def list_member_notes(self, cohort_id: str, member_id: str | None = None) -> list[MemberNote]:
         """Oldest first."""

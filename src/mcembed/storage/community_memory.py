@@ -125,6 +125,14 @@ class CommunityMemoryRepositories:
         found = [m for (cid, _), m in self.community.members.items() if cid == cohort_id]
         return sorted(found, key=lambda m: (m.display_name.lower(), m.person_id))
 
+    def list_active_member_ids(self, cohort_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        wanted = set(cohort_ids)
+        out: dict[str, set[str]] = {c: set() for c in cohort_ids}
+        for (cid, pid), m in self.community.members.items():
+            if cid in wanted and m.status is MemberStatus.ACTIVE:
+                out[cid].add(pid)
+        return {c: frozenset(v) for c, v in out.items()}
+
     def add_member_note(self, note: MemberNote) -> None:
         if note.id in self.community.notes:
             raise Conflict(f"note {note.id} already exists")

@@ -167,6 +167,18 @@ class CommunitySqlRepositories(FactSqlRepositories):
         )
         return [from_data(CohortMember, r.document) for r in rows]
 
+    def list_active_member_ids(self, cohort_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        m = t.cohort_members
+        out: dict[str, set[str]] = {c: set() for c in cohort_ids}
+        for chunk in chunks(list(dict.fromkeys(cohort_ids))):
+            for row in self.conn.execute(
+                select(m.c.cohort_id, m.c.person_id).where(
+                    m.c.cohort_id.in_(list(chunk)), m.c.status == "active"
+                )
+            ):
+                out[row.cohort_id].add(row.person_id)
+        return {c: frozenset(v) for c, v in out.items()}
+
     def add_member_note(self, note: MemberNote) -> None:
         try:
             with self.conn.begin_nested():

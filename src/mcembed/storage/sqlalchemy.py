@@ -527,6 +527,7 @@ class _SqlTransaction(CommunitySqlRepositories):
         try:
             self.conn.execute(_Q.submission_insert, _submission_row(submission))
             self.seen.append(submission)
+            self._note_submission(submission)
         except IntegrityError:
             raise Conflict(
                 f"learner {submission.learner_id} already has an open submission for "
@@ -559,6 +560,7 @@ class _SqlTransaction(CommunitySqlRepositories):
             )
         stored = replace(submission, revision=expected_revision + 1)
         self.seen.append(stored)
+        self._note_submission(stored)
         return stored
 
     def find_open_submission(
@@ -605,6 +607,7 @@ class _SqlTransaction(CommunitySqlRepositories):
                 "created_at": review.created_at,
             },
         )
+        self._note_review(review)
 
     def list_reviews(self, submission_id: str) -> list[Review]:
         r = t.reviews
@@ -659,6 +662,7 @@ class _SqlTransaction(CommunitySqlRepositories):
                 else f"stack {award.credential_id}"
             )
             raise Conflict(f"{what} already has an award for learner {award.learner_id}") from None
+        self._note_award(award)
 
     def find_latest_award(
         self, learner_id: str, credential_id: str, course_id: str
@@ -698,6 +702,7 @@ class _SqlTransaction(CommunitySqlRepositories):
         done = self.conn.execute(update(t.awards).where(t.awards.c.id == award.id).values(**row))
         if done.rowcount != 1:
             raise Conflict(f"award {award.id} does not exist")
+        self._note_award(award)
 
     def list_awards(self, where: AwardFilter) -> Page[Award]:
         a = t.awards

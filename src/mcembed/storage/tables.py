@@ -343,3 +343,20 @@ review_unmet = Table(
     Index("ix_review_unmet_scope", "course_id", "credential_id", "reviewed_at"),
     Index("ix_review_unmet_learner", "learner_id", "course_id"),
 )
+
+award_facts = Table(
+    "award_facts",
+    metadata,
+    Column("award_id", String(40), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("credential_id", String(80), nullable=False),
+    Column("course_id", String(255), nullable=False),
+    Column("learner_id", String(255), nullable=False),
+    Column("submission_id", String(40), nullable=True),
+    Column("issued_at", Stamp, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("started_at", Stamp, nullable=True),
+    Column("attempts", Integer, nullable=True),
+    Index("ix_award_facts_scope", "course_id", "credential_id", "issued_at"),
+    Index("ix_award_facts_learner", "learner_id", "course_id"),
+)

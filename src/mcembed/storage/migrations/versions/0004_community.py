@@ -1,6 +1,7 @@
 """Community: cohorts (facilitators, targets, members, notes), notifications,
 recommendations, goals, evidence shares, share links, the expertise directory,
-and the submission, review and "not yet" facts that boards and analytics read.
+and the submission, review, "not yet" and award facts that boards and analytics
+read (derived here for the data stored before).
 
 Revision ID: 0004
 Revises: 0001
@@ -195,10 +196,33 @@ def upgrade() -> None:
         "ix_review_unmet_scope", "review_unmet", ["course_id", "credential_id", "reviewed_at"]
     )
     op.create_index("ix_review_unmet_learner", "review_unmet", ["learner_id", "course_id"])
+    op.create_table(
+        "award_facts",
+        sa.Column("award_id", sa.String(40), primary_key=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("credential_id", sa.String(80), nullable=False),
+        sa.Column("course_id", sa.String(255), nullable=False),
+        sa.Column("learner_id", sa.String(255), nullable=False),
+        sa.Column("submission_id", sa.String(40), nullable=True),
+        sa.Column("issued_at", _stamp(), nullable=False),
+        sa.Column("revoked", sa.Boolean, nullable=False),
+        sa.Column("started_at", _stamp(), nullable=True),
+        sa.Column("attempts", sa.Integer, nullable=True),
+    )
+    op.create_index(
+        "ix_award_facts_scope", "award_facts", ["course_id", "credential_id", "issued_at"]
+    )
+    op.create_index("ix_award_facts_learner", "award_facts", ["learner_id", "course_id"])
+
+    # facts of the submissions, reviews and awards stored before this revision
+    from mcembed.storage.facts_sql import backfill_facts
+
+    backfill_facts(op.get_bind())
 
 
 def downgrade() -> None:
     for name in (
+        "award_facts",
         "review_unmet",
         "review_facts",
         "submission_facts",
