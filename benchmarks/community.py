@@ -300,6 +300,7 @@ def run(store: SqlStore, label: str, learners: int, cohort_size: int, runs: int)
     lead = Actor(id="lead-0", course_id="course-0", roles=frozenset({Role.INSTRUCTOR}), name="Lead")
     with store.transaction() as tx:
         tx.put_person(Person(id=lead.id, name=lead.name))
+
     def backfill() -> None:
         with begin(store.engine) as conn:
             backfill_facts(conn)

@@ -71,7 +71,10 @@ def test_board_chart_in_the_browser(
         ".map(id => document.getElementById(id).textContent).join(' | '); }"
     )
     assert name.startswith("Lincoln Middle School — Learning Leadership 2026: progress | ")
-    assert "Checkpoint 2, Evaluation plan submitted, submitted, due 13 Sep 2026: 7 done · 5 late." in name
+    assert (
+        "Checkpoint 2, Evaluation plan submitted, submitted, due 13 Sep 2026: 7 done · 5 late."
+        in name
+    )
     assert page.get_by_text("7 done · 5 late", exact=True).is_visible()
     violations = axe(page)
     assert violations == [], json.dumps(violations, indent=2)
