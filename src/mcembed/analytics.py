@@ -28,9 +28,6 @@ what the report shows, suppressed cells included as "<k".
 
 from __future__ import annotations
 
-import csv
-import io
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,6 +49,7 @@ __all__ = [
     "ReviewerRow",
     "aggregate",
     "aggregate_reviewers",
+    "median",
     "protect",
     "report",
     "to_csv",
@@ -122,8 +120,15 @@ class RawReviewer:
     median_turnaround_hours: float | None = None
 
 
-def _median(values: Sequence[float]) -> float | None:
-    return float(statistics.median(values)) if values else None
+def median(values: Sequence[float]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    half = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[half])
+    return (ordered[half - 1] + ordered[half]) / 2
 
 
 def _in_scope(where: AnalyticsFilter, course: str, credential: str) -> bool:
@@ -232,15 +237,21 @@ def aggregate(
                 started=started.get(key, 0),
                 submitted=submitted.get(key, 0),
                 awarded=awarded.get(key, 0),
-                median_days_to_award=_median(days.get(key, [])),
-                attempts_per_award=(statistics.fmean(attempts[key]) if attempts.get(key) else None),
+                median_days_to_award=median(days.get(key, [])),
+                attempts_per_award=(
+                    sum(attempts[key]) / len(attempts[key]) if attempts.get(key) else None
+                ),
                 reviews=review_count.get(key, 0),
                 reviewers=len(reviewers.get(key, ())),
-                median_turnaround_hours=_median(turnaround.get(key, [])),
+                median_turnaround_hours=median(turnaround.get(key, [])),
                 not_yet=_ranked(unmet.get(key, {})),
             )
         )
     return out
+
+
+def _mean(values: Sequence[int]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def _ranked(counts: Mapping[tuple[str, str], int]) -> tuple[tuple[str, str, int], ...]:
@@ -267,7 +278,7 @@ def aggregate_reviewers(
         if r.turnaround_seconds is not None:
             hours.setdefault(r.reviewer_id, []).append(r.turnaround_seconds / 3600)
     return [
-        RawReviewer(reviewer_id=rid, reviews=n, median_turnaround_hours=_median(hours.get(rid, [])))
+        RawReviewer(reviewer_id=rid, reviews=n, median_turnaround_hours=median(hours.get(rid, [])))
         for rid, n in sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
 
@@ -465,6 +476,9 @@ _CSV_HEADER = (
 def to_csv(report: AnalyticsReport) -> str:
     """The report as CSV: one line per group and one for the total; suppressed
     cells are written as shown ("<k"), never as their values."""
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(_CSV_HEADER)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from xml.sax.saxutils import escape, quoteattr
+from html import escape as _html_escape
 
 from .boards import Board, CellStatus, format_day
 
@@ -30,6 +30,15 @@ _ORDER = (CellStatus.DONE, CellStatus.ON_TRACK, CellStatus.NOT_STARTED, CellStat
 _INK = "#1f2933"
 _MUTED = "#52606d"
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+def escape(text: str) -> str:
+    """Text for an SVG text node or attribute (quotes included)."""
+    return _html_escape(text, quote=True)
+
+
+def quoteattr(text: str) -> str:
+    return f'"{escape(text)}"'
 
 
 def _clip(text: str, limit: int) -> str:

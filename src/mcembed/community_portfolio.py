@@ -3,7 +3,6 @@ the export bundle and the CLR learner record of a completed stack."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -298,6 +297,8 @@ class PortfolioUseCases(InboxUseCases):
                 f"Award {', '.join(missing)} has no Open Badges document: this instance "
                 "issues plain awards until it has an issuer, so there is nothing to bundle."
             )
+        import uuid
+
         try:
             document = clr_credential(
                 id=uuid.uuid5(uuid.NAMESPACE_URL, f"mcembed:clr:{award.id}:{now.isoformat()}").urn,

@@ -13,11 +13,8 @@ revoked link is dead at once.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
-import secrets
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +46,8 @@ _MAX_LABEL = 120
 
 def new_token() -> str:
     """An unguessable share token (256 random bits, URL-safe)."""
+    import secrets
+
     return secrets.token_urlsafe(32)
 
 
@@ -235,6 +234,9 @@ def bundle(
         names: credential or stack id -> name.
         holder: the holder's name, for the manifest.
     """
+    import io
+    import zipfile
+
     stamp = now.timetuple()[:6]
     buffer = io.BytesIO()
     manifest: list[dict[str, Any]] = []

@@ -17,7 +17,6 @@ medians taken in Python.
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -48,7 +47,14 @@ from ..activity import (
     review_fact,
     submission_fact,
 )
-from ..analytics import AnalyticsFilter, CohortScope, Grouping, RawFigures, RawReviewer
+from ..analytics import (
+    AnalyticsFilter,
+    CohortScope,
+    Grouping,
+    RawFigures,
+    RawReviewer,
+    median,
+)
 from ..awards import Award, AwardKind, AwardStatus
 from ..codec import from_data
 from ..reviews import Review
@@ -479,7 +485,7 @@ class FactSqlRepositories:
             else:
                 number = float(row[1])
             values.setdefault(row[0], []).append(number)
-        return {k: float(statistics.median(v)) for k, v in values.items()}
+        return {k: float(median(v) or 0.0) for k, v in values.items()}
 
     def analytics_figures(
         self, where: AnalyticsFilter, cohorts: Sequence[CohortScope]
@@ -502,7 +508,7 @@ class FactSqlRepositories:
         def count_if(cond: Any) -> Any:
             return func.sum(case((cond, 1), else_=0))
 
-        def median(value: Any) -> list[Any]:
+        def median_of(value: Any) -> list[Any]:
             return [func.percentile_cont(0.5).within_group(value).label("median")] if pg else []
 
         figures: dict[str, dict[str, Any]] = {}
@@ -538,7 +544,7 @@ class FactSqlRepositories:
                 [
                     func.count().label("awarded"),
                     func.avg(cast(af.c.attempts, Float)).label("attempts"),
-                    *median(days_value),
+                    *median_of(days_value),
                 ],
                 award_conds,
                 rollup=rollup,
@@ -556,7 +562,7 @@ class FactSqlRepositories:
                 rf,
                 where,
                 cohorts,
-                [func.count().label("reviews"), *median(hours_value)],
+                [func.count().label("reviews"), *median_of(hours_value)],
                 review_conds,
                 rollup=rollup,
             )
