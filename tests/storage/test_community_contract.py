@@ -378,3 +378,39 @@ def test_two_sql_stores_on_one_database_see_each_others_changes(tmp_path: Path) 
     with first.transaction() as tx:
         assert tx.list_submission_facts(FactFilter())[0].state.value == "withdrawn"
     first.close()
+
+
+def test_backfill_rebuilds_lost_or_stale_facts(world: World) -> None:
+    """``backfill_facts`` derives again what was lost or written behind the store's back."""
+    from sqlalchemy import delete, update
+
+    from mcembed.storage import tables as t
+    from mcembed.storage.facts_sql import backfill_facts
+    from mcembed.storage.sqlalchemy import begin
+
+    store = world.service.store
+    if not isinstance(store, SqlStore):
+        pytest.skip("facts are tables only in the SQL stores")
+    programme(world)
+    with store.transaction() as tx:
+        before = (
+            tx.list_submission_facts(FactFilter()),
+            tx.list_review_facts(FactFilter()),
+            tx.list_award_facts(FactFilter()),
+        )
+        figures = tx.analytics_figures(AnalyticsFilter(), [])
+    with begin(store.engine) as conn:
+        assert backfill_facts(conn) == 0
+        conn.execute(delete(t.review_unmet))
+        conn.execute(delete(t.review_facts))
+        conn.execute(delete(t.award_facts))
+        conn.execute(update(t.submission_facts).values(revision=-1, state="draft"))
+        assert backfill_facts(conn) == len(before[0]) + len(before[1]) + len(before[2])
+    with store.transaction() as tx:
+        after = (
+            tx.list_submission_facts(FactFilter()),
+            tx.list_review_facts(FactFilter()),
+            tx.list_award_facts(FactFilter()),
+        )
+        assert after == before
+        assert tx.analytics_figures(AnalyticsFilter(), []) == figures

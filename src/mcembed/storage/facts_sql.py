@@ -198,18 +198,36 @@ def _award_row(award: Award, source: Submission | None) -> dict[str, Any]:
     }
 
 
-def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]], newer: Any = None) -> None:
-    """Insert ``rows``, replacing what is there (only when ``newer`` holds, if given)."""
+_NEWER = {"submission_facts": lambda new: t.submission_facts.c.revision < new.revision}
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert_statement(dialect: str, table: Any) -> Any:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE``, built once per dialect and
+    table: building it costs more than running it."""
+    found = _UPSERTS.get((dialect, table.name))
+    if found is None:
+        insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
+        keys = [c.name for c in table.primary_key.columns]
+        newer = _NEWER.get(table.name)
+        found = insert.on_conflict_do_update(
+            index_elements=keys,
+            set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys},
+            where=None if newer is None else newer(insert.excluded),
+        )
+        _UPSERTS[(dialect, table.name)] = found
+    return found
+
+
+def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, replacing what is there (a submission's fact only by a
+    newer revision)."""
     if not rows:
         return
-    insert = (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(table)
-    keys = [c.name for c in table.primary_key.columns]
-    columns = [c for c in rows[0] if c not in keys]
-    stmt = insert.on_conflict_do_update(
-        index_elements=keys,
-        set_={c: insert.excluded[c] for c in columns},
-        where=None if newer is None else newer(insert.excluded),
-    )
+    stmt = _upsert_statement(conn.dialect.name, table)
+    if len(rows) == 1:  # the common case, and a third cheaper than a batch of one
+        conn.execute(stmt, rows[0])
+        return
     for start in range(0, len(rows), 1000):
         conn.execute(stmt, rows[start : start + 1000])
 
@@ -245,7 +263,7 @@ def backfill_facts(conn: Connection) -> int:
     )
     written = 0
     rows = [_fact_row(submission_fact(_light_submission(r))) for r in conn.execute(stale)]
-    _upsert(conn, f, rows, lambda new: f.c.revision < new.revision)
+    _upsert(conn, f, rows)
     written += len(rows)
     r, rf = t.reviews, t.review_facts
     new_reviews = (
@@ -314,13 +332,7 @@ class FactSqlRepositories:
         return self.find_submission(submission_id)
 
     def _note_submission(self, submission: Submission) -> None:
-        f = t.submission_facts
-        _upsert(
-            self.conn,
-            f,
-            [_fact_row(submission_fact(submission))],
-            lambda new: f.c.revision < new.revision,
-        )
+        _upsert(self.conn, t.submission_facts, [_fact_row(submission_fact(submission))])
 
     def _note_review(self, review: Review) -> None:
         submission = self._source(review.submission_id)
