@@ -33,4 +33,8 @@ def open_service(settings: Settings | None = None, **service_options: Any) -> Se
         from .badges.issuing import open_recognizer
 
         service_options["recognizer"] = open_recognizer(settings)
-    return Service(store, blobs, **service_options)
+    service = Service(store, blobs, **service_options)
+    from .community import Community
+
+    service.community = Community.from_settings(service, settings)
+    return service

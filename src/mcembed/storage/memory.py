@@ -29,6 +29,7 @@ from .base import (
     SubmissionFilter,
     Transaction,
 )
+from .community_memory import CommunityMemoryRepositories, CommunityTables
 
 __all__ = ["MemoryStore"]
 
@@ -47,11 +48,15 @@ class _Tables:
         self.reviews: dict[str, list[Review]] = {}
         self.self_assessments: dict[str, list[SelfAssessment]] = {}
         self.awards: dict[str, Award] = {}
+        self.community = CommunityTables()
 
 
-class _MemoryTransaction:
+class _MemoryTransaction(CommunityMemoryRepositories):
+    t: _Tables
+
     def __init__(self, tables: _Tables) -> None:
         self.t = tables
+        self.community = tables.community
         self.undo: list[Callable[[], None]] = []
 
     def _set(self, table: dict[Any, Any], key: Any, value: Any) -> None:

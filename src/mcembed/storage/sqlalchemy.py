@@ -63,6 +63,7 @@ from .base import (
     SubmissionFilter,
     Transaction,
 )
+from .community_sql import CommunitySqlRepositories
 
 __all__ = ["SqlStore", "StorageError", "make_engine"]
 
@@ -205,7 +206,7 @@ def _parse_submission(row: Any) -> Submission:
     )
 
 
-class _SqlTransaction:
+class _SqlTransaction(CommunitySqlRepositories):
     def __init__(self, store: SqlStore, conn: Connection) -> None:
         self.store = store
         self.conn = conn
@@ -529,6 +530,7 @@ class _SqlTransaction:
         try:
             self.conn.execute(_Q.submission_insert, _submission_row(submission))
             self.seen.append(submission)
+            self._note_submission(submission)
         except IntegrityError:
             raise Conflict(
                 f"learner {submission.learner_id} already has an open submission for "
@@ -561,6 +563,7 @@ class _SqlTransaction:
             )
         stored = replace(submission, revision=expected_revision + 1)
         self.seen.append(stored)
+        self._note_submission(stored)
         return stored
 
     def find_open_submission(
@@ -607,6 +610,7 @@ class _SqlTransaction:
                 "created_at": review.created_at,
             },
         )
+        self._note_review(review)
 
     def list_reviews(self, submission_id: str) -> list[Review]:
         r = t.reviews
@@ -661,6 +665,7 @@ class _SqlTransaction:
                 else f"stack {award.credential_id}"
             )
             raise Conflict(f"{what} already has an award for learner {award.learner_id}") from None
+        self._note_award(award)
 
     def find_latest_award(
         self, learner_id: str, credential_id: str, course_id: str
@@ -700,6 +705,7 @@ class _SqlTransaction:
         done = self.conn.execute(update(t.awards).where(t.awards.c.id == award.id).values(**row))
         if done.rowcount != 1:
             raise Conflict(f"award {award.id} does not exist")
+        self._note_award(award)
 
     def list_awards(self, where: AwardFilter) -> Page[Award]:
         a = t.awards
