@@ -107,6 +107,11 @@ class Settings:
     analytics_roles: frozenset[Role] = DEFAULT_ANALYTICS_ROLES
     analytics_min_group: int = 5
 
+    def __post_init__(self) -> None:
+        # Settings(instance="instance") reads as naturally as a Path
+        if not isinstance(self.instance, Path):
+            object.__setattr__(self, "instance", Path(self.instance))
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
