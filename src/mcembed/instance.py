@@ -36,5 +36,9 @@ def open_service(settings: Settings | None = None, **service_options: Any) -> Se
     service = Service(store, blobs, **service_options)
     from .community import Community
 
-    service.community = Community.from_settings(service, settings)
+    # the recognizer also signs the CLR learner records of completed stacks
+    recognizer = service_options["recognizer"]
+    service.community = Community.from_settings(
+        service, settings, clr_signer=recognizer if hasattr(recognizer, "sign_clr") else None
+    )
     return service
