@@ -451,18 +451,15 @@ def verify(state: _State, source: str, as_json: bool, offline: bool) -> None:
     Every check is reported in words. Exit status is 0 when the credential is
     valid, 1 when it is not (revoked, expired, changed, unknown issuer...).
     """
-    from .badges import IssuerIdentity, KeyResolver, Verifier, https_fetch
-    from .badges.issuing import instance_fetcher, keys_dir, load_issuer
-    from .badges.verify import Fetcher
+    from .badges import https_fetch
+    from .badges.issuing import has_issuer, instance_verifier
 
     data = _read_source(source)
-    fetch: Fetcher | None = None if offline else https_fetch
-    trusted: list[IssuerIdentity] = []
-    if (keys_dir(state.settings) / "issuer.json").exists():
-        local = load_issuer(state.settings)
-        trusted.append(local)
-        fetch = instance_fetcher(state.service().store, local, fallback=fetch)
-    result = Verifier(KeyResolver(fetch, trusted), fetch=fetch).verify(data)
+    # the instance's database answers its own public URLs; without an issuer
+    # there are none, and no instance folder is created just to verify a file
+    store = state.service().store if has_issuer(state.settings) else None
+    verifier = instance_verifier(state.settings, store, fetch=None if offline else https_fetch)
+    result = verifier.verify(data)
     if as_json:
         click.echo(json.dumps(result.to_data(), indent=2))
     else:

@@ -6,6 +6,8 @@
 - ``sign_jwt`` and ``add_data_integrity_proof`` secure them; ``Verifier``
   checks them; ``bake``/``unbake`` carry them in PNG and SVG images.
 - ``revocation_list``/``signed_revocation_list`` publish revocations.
+- ``award_files`` gives an award's badge as files to download (baked PNG
+  and SVG, JSON, VC-JWT); ``instance_verifier`` verifies as the instance does.
 - ``init_issuer``, ``rotate_issuer_key``, ``load_issuer`` manage the issuer.
 """
 
@@ -23,12 +25,17 @@ from .contexts import PINNED as PINNED
 from .contexts import ContextLoader as ContextLoader
 from .contexts import UnknownContext as UnknownContext
 from .contexts import fetch_pinned as fetch_pinned
+from .downloads import BadgeFile as BadgeFile
+from .downloads import award_files as award_files
+from .downloads import badge_images as badge_images
 from .issuers import IdentityKind as IdentityKind
 from .issuers import IssuerIdentity as IssuerIdentity
 from .issuers import IssuerProfile as IssuerProfile
 from .issuers import ProofFormat as ProofFormat
 from .issuing import BadgeRecognizer as BadgeRecognizer
+from .issuing import has_issuer as has_issuer
 from .issuing import init_issuer as init_issuer
+from .issuing import instance_verifier as instance_verifier
 from .issuing import load_issuer as load_issuer
 from .issuing import open_recognizer as open_recognizer
 from .issuing import rotate_issuer_key as rotate_issuer_key
@@ -54,6 +61,7 @@ from .verify import validate_schema as validate_schema
 
 __all__ = [
     "PINNED",
+    "BadgeFile",
     "BadgeRecognizer",
     "BakedCredential",
     "BulkResult",
@@ -76,13 +84,17 @@ __all__ = [
     "Verifier",
     "add_data_integrity_proof",
     "award_cohort",
+    "award_files",
+    "badge_images",
     "badge_png",
     "badge_svg",
     "bake",
     "fetch_pinned",
     "find_revocation",
+    "has_issuer",
     "https_fetch",
     "init_issuer",
+    "instance_verifier",
     "load_issuer",
     "ob2_assertion",
     "ob2_badge_class",

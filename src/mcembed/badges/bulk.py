@@ -35,8 +35,8 @@ from ..credentials import Credential
 from ..errors import Location, Problem, ValidationError
 from ..people import Person
 from ..service import Service
-from .art import badge_png, badge_svg
-from .baking import baker, image_kind
+from .baking import baker
+from .downloads import badge_images
 
 __all__ = ["BulkResult", "CohortRow", "award_cohort", "read_cohort_csv"]
 
@@ -119,20 +119,7 @@ def _file_stem(learner_id: str) -> str:
 def _images(service: Service, credential: Credential) -> tuple[bytes, bytes]:
     """The (PNG, SVG) images to bake: the credential's own where it has one,
     generated badge art otherwise."""
-    svg = badge_svg(credential.name, credential.id)
-    png = badge_png(credential.name, credential.id)
-    ref = credential.image or ""
-    if ref.startswith("sha256:"):
-        try:
-            data = service.blobs.read(ref.removeprefix("sha256:"))
-        except (LookupError, OSError):
-            data = b""
-        kind = image_kind(data)
-        if kind == "svg":
-            svg = data
-        elif kind == "png":
-            png = data
-    return png, svg
+    return badge_images(credential, service.blobs)
 
 
 # (the learner's file stem as a path, the VC-JWT, the credential JSON, overwrite)

@@ -35,15 +35,18 @@ from .issuers import (
 )
 from .keys import KeyRing, KeyType, load_keyring, save_keyring
 from .openbadges import CredentialBuilder, PublicUrls
+from .resolve import KeyResolver
 from .signing import Canonicalizer, add_data_integrity_proof, sign_jwt
 from .status import revocation_list, signed_revocation_list
-from .verify import Fetcher
+from .verify import Fetcher, Verifier
 
 __all__ = [
     "BadgeRecognizer",
+    "has_issuer",
     "init_issuer",
     "instance_fetcher",
     "instance_revocation_list",
+    "instance_verifier",
     "keys_dir",
     "load_issuer",
     "open_recognizer",
@@ -103,7 +106,6 @@ class BadgeRecognizer:
                 credential, self._jwt_key, kid=self.issuer.verification_method(self._jwt_key)
             )
         return documents
-
 
     def sign_clr(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """A CLR 2.0 learner record secured as a VC-JWT (``jwt``), beside the
@@ -186,7 +188,7 @@ def rotate_issuer_key(settings: Settings, *, clock: Clock | None = None) -> Issu
 
 def open_recognizer(settings: Settings) -> BadgeRecognizer | None:
     """The recognizer of the instance's issuer, or None when it has none yet."""
-    if not (keys_dir(settings) / "issuer.json").exists():
+    if not has_issuer(settings):
         return None
     return BadgeRecognizer(load_issuer(settings))
 
@@ -237,3 +239,31 @@ def instance_fetcher(
         return fallback(url)
 
     return fetch
+
+
+def has_issuer(settings: Settings) -> bool:
+    """Whether the instance has an issuer (``mcembed issuer init`` was run)."""
+    return (keys_dir(settings) / "issuer.json").exists()
+
+
+def instance_verifier(
+    settings: Settings,
+    store: Store | None,
+    *,
+    fetch: Fetcher | None = None,
+    clock: Clock | None = None,
+) -> Verifier:
+    """A ``Verifier`` as the instance sees badges: its own issuer is trusted and,
+    given its ``store``, its public URLs (revocation list, credentials) are
+    answered from there; anything else goes to ``fetch`` (None: offline).
+
+    A did:key issuer's key is read from its id, so its badges verify fully
+    offline; so do this instance's own badges, whatever its issuer's kind.
+    """
+    trusted: list[IssuerIdentity] = []
+    if has_issuer(settings):
+        local = load_issuer(settings)
+        trusted.append(local)
+        if store is not None:
+            fetch = instance_fetcher(store, local, fallback=fetch, clock=clock)
+    return Verifier(KeyResolver(fetch, trusted), fetch=fetch, clock=clock)
