@@ -14,8 +14,11 @@ learning cells; the learner's work goes into a submission of the core
     ws.self_assessment()
     ws.submit_panel()                           # missing, submit, feedback, badge
 
-A facilitator reviews offline with ``ws.review()``. The widgets hold no rules:
-completeness, word bounds, decisions and permissions are the core's.
+A facilitator reviews offline with ``ws.review()``; its "Badge issuer" box
+creates the workshop's did:key issuer, so awards carry signed badges that the
+learner's submit panel shows verified, with PNG, SVG, JSON and JWT downloads.
+The widgets hold no rules: completeness, word bounds, decisions, permissions
+and whether a badge verifies are the core's.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .evidence_forms import ArtifactForm as ArtifactForm
 from .evidence_forms import AttestationForm as AttestationForm
 from .evidence_forms import LinkForm as LinkForm
 from .evidence_forms import ReflectionForm as ReflectionForm
+from .issuer_form import IssuerForm as IssuerForm
 from .review_view import ReviewView as ReviewView
 from .self_assessment import SelfAssessmentForm as SelfAssessmentForm
 from .submit_view import SubmitView as SubmitView
@@ -44,6 +48,7 @@ __all__ = [
     "CodeCheckForm",
     "CredentialCard",
     "DraftStore",
+    "IssuerForm",
     "LinkForm",
     "LocalBackend",
     "ReflectionForm",

@@ -7,6 +7,11 @@ SQLite in the workshop folder. A connected backend (the LTI tool's REST API
 v1, with the learner's personal token) implements the same protocol, so the
 widgets do not change between the two.
 
+Offline, awards are signed by the workshop instance's own issuer, when it has
+one: the facilitator creates it explicitly (``mcembed issuer init --id
+did:key``, or ``LocalBackend.create_issuer`` behind the review widget's
+"Badge issuer" box); nothing creates keys on its own.
+
 Every method may raise ``mcembed.McembedError`` (bad evidence, a state that
 does not allow the step, a permission the person lacks); widgets show those
 messages. A connected backend translates its transport errors into the same
@@ -15,6 +20,7 @@ tree at its edge.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import os
 from collections.abc import Iterable, Sequence
@@ -24,6 +30,8 @@ from typing import Protocol, runtime_checkable
 from mcembed import (
     Actor,
     Award,
+    AwardKind,
+    ConfigError,
     Credential,
     CriterionScore,
     EvidenceItem,
@@ -37,6 +45,22 @@ from mcembed import (
     SubmissionState,
     load_pack,
     open_service,
+)
+from mcembed.badges import (
+    BadgeFile,
+    BadgeRecognizer,
+    IdentityKind,
+    IssuerIdentity,
+    IssuerProfile,
+    KeyResolver,
+    KeyType,
+    Verification,
+    Verifier,
+    award_files,
+    has_issuer,
+    init_issuer,
+    instance_verifier,
+    open_recognizer,
 )
 
 __all__ = ["Backend", "LocalBackend", "default_learner"]
@@ -119,6 +143,18 @@ class Backend(Protocol):
         """The awards the actor may see."""
         ...
 
+    def badge_files(self, award: Award) -> tuple[BadgeFile, ...]:
+        """The award's badge to download: baked PNG and SVG, JSON credential, VC-JWT.
+
+        Raises:
+            BadgeError: the award carries no signed credential.
+        """
+        ...
+
+    def verify_badge(self, data: bytes) -> Verification:
+        """The core ``Verifier``'s checks on a badge (image, JSON or JWT)."""
+        ...
+
 
 def default_learner() -> Actor:
     """The learner at this keyboard, offline: ``MCEMBED_LEARNER`` or the login name."""
@@ -141,13 +177,22 @@ class LocalBackend:
         actor: the person acting; a facilitator reviewing needs a reviewer role.
         drafts_folder: where unsent drafts are kept (default: ``drafts`` beside the
             instance's evidence files).
+        settings: the instance's settings (where its issuer's keys are); without
+            them no issuer can be created or picked up here.
     """
 
     def __init__(
-        self, service: Service, actor: Actor, *, drafts_folder: str | os.PathLike[str] | None = None
+        self,
+        service: Service,
+        actor: Actor,
+        *,
+        drafts_folder: str | os.PathLike[str] | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.service = service
+        self.settings = settings
         self._actor = actor
+        self._files: dict[str, tuple[BadgeFile, ...]] = {}
         root = getattr(service.blobs, "root", None)
         if drafts_folder is None:
             drafts_folder = Path(root).parent / "drafts" if root is not None else Path("drafts")
@@ -176,21 +221,18 @@ class LocalBackend:
         where = Path(instance) if instance is not None else settings.instance
         if not where.is_absolute():
             where = base / where
-        service = open_service(
-            Settings(
-                instance=where,
-                database_url=settings.database_url,
-                max_upload_bytes=settings.max_upload_bytes,
-                auto_migrate=settings.auto_migrate,
-            )
-        )
+        # every other setting (database, upload cap, the issuer key's passphrase) as set
+        settings = dataclasses.replace(settings, instance=where)
+        service = open_service(settings)  # signs awards when the instance has an issuer
         if pack is not None:
             service.add_pack(Actor.system(), load_pack(base / pack), source=str(pack))
-        return cls(service, actor or default_learner())
+        return cls(service, actor or default_learner(), settings=settings)
 
     def as_actor(self, actor: Actor) -> LocalBackend:
         """The same instance, acting as someone else (e.g. the facilitator)."""
-        return LocalBackend(self.service, actor, drafts_folder=self._drafts_folder)
+        return LocalBackend(
+            self.service, actor, drafts_folder=self._drafts_folder, settings=self.settings
+        )
 
     def as_facilitator(self, ident: str = "facilitator", name: str = "Facilitator") -> LocalBackend:
         """The same instance, acting as the workshop's reviewer (offline: no course)."""
@@ -253,6 +295,7 @@ class LocalBackend:
         feedback: str = "",
         expected_revision: int | None = None,
     ) -> ReviewOutcome:
+        _ = self.issuer  # sign this award with an issuer created since the backend opened
         return self.service.record_review(
             self._actor,
             submission_id,
@@ -263,3 +306,77 @@ class LocalBackend:
 
     def list_awards(self) -> list[Award]:
         return self.service.list_awards(self._actor)
+
+    def badge_files(self, award: Award) -> tuple[BadgeFile, ...]:
+        found = self._files.get(award.id)
+        if found is None:
+            # an award's documents never change: bake its images once
+            definition = (
+                self.service.get_stack(award.credential_id, award.credential_version)
+                if award.kind is AwardKind.STACK
+                else self.service.get_credential(award.credential_id, award.credential_version)
+            )
+            found = self._files[award.id] = award_files(award, definition, self.service.blobs)
+        return found
+
+    def verify_badge(self, data: bytes) -> Verification:
+        # offline: a did:key issuer's key is its id; this instance's own
+        # revocation list and credentials are read from its database
+        if self.settings is None:
+            return Verifier(KeyResolver(None), fetch=None).verify(data)
+        verifier = instance_verifier(self.settings, self.service.store, clock=self.service.clock)
+        return verifier.verify(data)
+
+    # --- the workshop's badge issuer (offline) ----------------------------------------
+
+    @property
+    def issuer(self) -> IssuerIdentity | None:
+        """The issuer that signs this instance's awards, or None when it has none yet.
+
+        An issuer created meanwhile (``mcembed issuer init`` in a terminal) is
+        picked up here, so the next award is signed.
+        """
+        recognizer = self.service.recognizer
+        if recognizer is None and self.settings is not None and has_issuer(self.settings):
+            recognizer = self.service.recognizer = open_recognizer(self.settings)
+        return recognizer.issuer if isinstance(recognizer, BadgeRecognizer) else None
+
+    @property
+    def keys_folder(self) -> Path | None:
+        """Where the issuer's keys are (or would be) kept."""
+        return None if self.settings is None else self.settings.instance / "keys"
+
+    def create_issuer(
+        self, *, name: str, url: str, email: str = "", description: str = ""
+    ) -> IssuerIdentity:
+        """Create the workshop instance's own did:key issuer; awards are signed from now on.
+
+        A new Ed25519 key is written to the instance's ``keys/`` folder on this
+        machine; a did:key issuer is that key, so its badges verify anywhere
+        without a server (it cannot rotate: keep the folder private).
+
+        Args:
+            name: the organisation (or workshop) that issues, as holders see it.
+            url: its home page (http or https).
+
+        Raises:
+            ValidationError: a name or URL that cannot be used.
+            Conflict: the instance already has an issuer.
+            ConfigError: this backend was made without its instance settings.
+        """
+        if self.settings is None:
+            raise ConfigError(
+                "This workshop's backend does not know its instance folder; "
+                "open it with LocalBackend.open(folder) to create an issuer."
+            )
+        profile = IssuerProfile(
+            name=name.strip(),
+            url=url.strip(),
+            email=email.strip(),
+            description=description.strip(),
+            identity=IdentityKind.DID_KEY,
+            jwt_alg=KeyType.ED25519,  # a did:key is one Ed25519 key
+        )
+        identity = init_issuer(self.settings, profile, clock=self.service.clock)
+        self.service.recognizer = open_recognizer(self.settings)
+        return identity

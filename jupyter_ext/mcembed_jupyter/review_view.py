@@ -1,9 +1,11 @@
-"""The facilitator's review widget (offline): queue, evidence, rubric scoring, award.
+"""The facilitator's review widget (offline): issuer, queue, evidence, rubric scoring, award.
 
 The queue is the core's list of submissions waiting for review; scoring picks
 a level per criterion with feedback; "Record review" calls the core, whose
 rubric and passing rule decide award or "not yet". Permissions (nobody reviews
-their own work) are the core's too.
+their own work) are the core's too. Offline, the "Badge issuer" box on top
+(``IssuerForm``) shows who signs the awards, or lets the facilitator create
+the workshop's did:key issuer first.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from mcembed import (
 )
 from mcembed.evidence import format_size
 
+from .award_card import award_html
 from .backend import WAITING, Backend, LocalBackend
+from .issuer_form import IssuerForm
 from .panel import Panel, escape
 from .self_assessment import level_row
-from .submit_view import award_html, review_html
+from .submit_view import review_html
 
 __all__ = ["ReviewView", "evidence_html"]
 
@@ -107,8 +111,10 @@ class ReviewView(Panel):
         self.record_button.on_click(lambda _: self.record())
         self.outcome = widgets.HTML()
         self.detail: SubmissionDetail | None = None
+        self.issuer = IssuerForm(backend) if isinstance(backend, LocalBackend) else None
         self.set_body(
             [
+                *([self.issuer] if self.issuer is not None else []),
                 widgets.HBox([self.queue, self.reload_button]),
                 self.evidence,
                 self.scoring,
@@ -139,6 +145,8 @@ class ReviewView(Panel):
 
     def reload(self) -> None:
         """Fetch the queue: submissions waiting for review, oldest first."""
+        if self.issuer is not None:
+            self.issuer.refresh()
         with self.showing_errors():
             waiting = self.backend.list_submissions(
                 credential_id=self.credential_id, states=WAITING
@@ -243,5 +251,5 @@ class ReviewView(Panel):
     def _outcome_html(self, outcome: ReviewOutcome, credential: Credential) -> str:
         parts: list[Any] = [review_html(outcome.review, credential)]
         if outcome.award is not None:
-            parts.append(award_html(outcome.award, credential))
+            parts.append(award_html(outcome.award, credential, self.backend))
         return "".join(parts)

@@ -2,26 +2,25 @@
 
 Everything shown comes from the core's ``SubmissionDetail``: what is missing,
 the state, the reviewers' scores and feedback per criterion, every attempt,
-and the award with its portable documents (signed Open Badges) when issued.
+and the award: the badge image, whether it verifies (the core ``Verifier``)
+and its files to download (``award_card``).
 """
 
 from __future__ import annotations
 
-import base64
-import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from mcembed import Award, Credential, Review, SubmissionDetail
+from mcembed import Credential, Review, SubmissionDetail
 
+from .award_card import award_html
 from .panel import Panel, escape
 
 if TYPE_CHECKING:
     from .workshop import Workshop
 
-__all__ = ["SubmitView", "award_html", "document_files", "review_html"]
+__all__ = ["SubmitView", "review_html"]
 
 _STATE_TEXT = {
     "draft": "Draft: not submitted yet.",
@@ -32,81 +31,6 @@ _STATE_TEXT = {
     "awarded": "Awarded.",
     "withdrawn": "Withdrawn.",
 }
-
-
-def document_files(documents: Mapping[str, Any]) -> list[tuple[str, str, bytes]]:
-    """An award's documents as downloadable files: (file name, media type, bytes).
-
-    ``data:`` URLs (a baked PNG) and SVG text become images, strings that look
-    like a compact JWS become ``.jwt`` files, mappings become JSON, bytes keep
-    their name's extension (``png``, ``svg``).
-    """
-    files = []
-    for name, value in documents.items():
-        stem = str(name).replace("/", "-")
-        if isinstance(value, str) and value.startswith("data:") and ";base64," in value:
-            media, _, payload = value[5:].partition(";base64,")
-            ext = {"image/png": "png", "image/svg+xml": "svg"}.get(media, "bin")
-            name_ext = stem if stem.endswith(f".{ext}") else f"{stem}.{ext}"
-            files.append((name_ext, media, base64.b64decode(payload)))
-        elif isinstance(value, bytes | bytearray):
-            ext = stem.rsplit(".", 1)[-1].lower() if "." in stem else ""
-            media = {"png": "image/png", "svg": "image/svg+xml"}.get(
-                ext, "application/octet-stream"
-            )
-            files.append((stem, media, bytes(value)))
-        elif isinstance(value, str) and value.count(".") == 2 and value.startswith("ey"):
-            files.append((f"{stem}.jwt", "application/vc+jwt", value.encode()))
-        elif isinstance(value, str) and value.lstrip().startswith(("<svg", "<?xml")):
-            name_svg = stem if stem.endswith(".svg") else f"{stem}.svg"
-            files.append((name_svg, "image/svg+xml", value.encode()))
-        elif isinstance(value, str):
-            files.append((f"{stem}.txt", "text/plain", value.encode()))
-        else:
-            text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-            files.append((f"{stem}.json", "application/json", text.encode()))
-    return files
-
-
-def _data_url(media: str, data: bytes) -> str:
-    return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def award_html(award: Award, credential: Credential) -> str:
-    """The award: credential, date, validity, status, badge image and downloads."""
-    issued = award.issued_at.strftime("%d %B %Y")
-    lines = [
-        f"<p class='mcembed-award'><strong>Awarded: {escape(credential.name)}</strong>, "
-        f"issued {escape(issued)}"
-        + (
-            f", valid until {escape(award.expires_at.strftime('%d %B %Y'))}"
-            if award.expires_at
-            else ""
-        )
-        + f". Status: {escape(award.status.value)}.</p>"
-    ]
-    if award.total is not None:
-        lines.append(f"<p>{award.total} of {award.max_total} rubric points.</p>")
-    files = document_files(award.documents)
-    for _name, media, data in files:
-        if media.startswith("image/"):
-            lines.append(
-                f"<img src='{_data_url(media, data)}' alt='Badge: {escape(credential.name)}' "
-                "style='max-width:160px'>"
-            )
-    if files:
-        links = "".join(
-            f"<li><a download='{escape(name)}' href='{_data_url(media, data)}'>"
-            f"Download {escape(name)}</a></li>"
-            for name, media, data in files
-        )
-        lines.append(f"<ul class='mcembed-badge-downloads'>{links}</ul>")
-    else:
-        lines.append(
-            "<p><small>This award was recorded without a signed badge document "
-            "(the instance has no badge issuer configured).</small></p>"
-        )
-    return "".join(lines)
 
 
 def review_html(review: Review, credential: Credential) -> str:
@@ -209,4 +133,6 @@ class SubmitView(Panel):
             for a in sub.attempts
         )
         self.attempts.value = f"<p>Attempts</p><ol>{attempts}</ol>" if attempts else ""
-        self.award.value = award_html(detail.award, credential) if detail.award else ""
+        self.award.value = (
+            award_html(detail.award, credential, self.workshop.backend) if detail.award else ""
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,23 +16,14 @@ from mcembed import (
     ValidationError,
 )
 from mcembed_jupyter import Backend, LocalBackend, Workshop
-from solutions import LEARNER, load_solution
-
-REFLECTION = "interpretation-reflection"
-WORDS_350 = " ".join(["word"] * 350)
-
-
-def upload_value(name: str, content: bytes) -> tuple[dict[str, Any], ...]:
-    """What the browser sends to a FileUpload widget for one chosen file."""
-    return (
-        {
-            "name": name,
-            "type": "",
-            "size": len(content),
-            "content": memoryview(content),
-            "last_modified": datetime(2026, 9, 1, tzinfo=UTC),
-        },
-    )
+from solutions import (
+    LEARNER,
+    REFLECTION,
+    WORDS_350,
+    complete_evidence,
+    load_solution,
+    upload_value,
+)
 
 
 def stored(service: Service, workshop: Workshop, evidence_id: str) -> Any:
@@ -249,17 +239,6 @@ def test_self_assessment_needs_every_criterion_and_decides_nothing(
     assert detail.submission.state is SubmissionState.DRAFT
 
 
-def complete_evidence(workshop: Workshop, namespace: dict[str, Any]) -> None:
-    solution = load_solution("analyse-assessment-data")
-    namespace.update(vars(solution))
-    for evidence_id in ("code-parse-score", "code-mean-by-group", "code-percent-meeting"):
-        workshop.code_check(evidence_id).run_button.click()
-    workshop.upload("class-notebook").upload.value = upload_value(
-        "analysis.html", b"<html>ok</html>"
-    )
-    workshop.attestation("data-care-statement").confirm.value = True
-
-
 def test_submit_review_revise_award(
     workshop: Workshop, namespace: dict[str, Any], service: Service
 ) -> None:
@@ -338,48 +317,6 @@ def test_the_facilitator_cannot_review_their_own_work(
         picker.value = "Proficient"
     review.record_button.click()
     assert "it is your own" in review.message.value
-
-
-def test_badge_documents_are_shown_and_downloadable(
-    tmp_path: Path, namespace: dict[str, Any]
-) -> None:
-    """When the award carries signed documents, the panel shows the image and offers downloads."""
-    from mcembed import Actor, Settings, load_pack, open_service
-
-    class Recognizer:
-        def recognize(self, award: Any, definition: Any, learner: Any) -> dict[str, Any]:
-            return {
-                "credential": {
-                    "type": ["VerifiableCredential", "OpenBadgeCredential"],
-                    "id": award.id,
-                },
-                "badge.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
-                "baked": "data:image/png;base64,iVBORw0KGgo=",
-                "jwt": "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJsZWUifQ.c2ln",
-            }
-
-    service = open_service(Settings(instance=tmp_path / "instance"), recognizer=Recognizer())
-    pack = Path(__file__).resolve().parents[2] / "examples" / "professional-learning"
-    service.add_pack(Actor.system(), load_pack(pack))
-    backend = LocalBackend(service, LEARNER, drafts_folder=tmp_path / "drafts")
-    ws = Workshop(
-        "analyse-assessment-data-python", backend=backend, folder=tmp_path, namespace=namespace
-    )
-    complete_evidence(ws, namespace)
-    ws.reflection(REFLECTION).text.value = WORDS_350
-    panel = ws.submit_panel()
-    panel.submit_button.click()
-    review = ws.review()
-    for picker in review.pickers.values():
-        picker.value = "Exemplary"
-    review.record_button.click()
-    assert review.message.value.endswith("Review recorded.</div>"), review.message.value
-    panel.refresh_button.click()
-    assert "<img src='data:image/svg+xml;base64," in panel.award.value
-    assert "download='credential.json'" in panel.award.value
-    assert "download='jwt.jwt'" in panel.award.value
-    assert "download='baked.png'" in panel.award.value
-    assert "alt='Badge: Analyse classroom assessment data with Python'" in panel.award.value
 
 
 def test_errors_that_are_not_mcembeds_propagate(
