@@ -87,8 +87,8 @@ def badge_html(files: Sequence[BadgeFile], verification: Verification, alt: str)
         f"<img class='mcembed-badge-image' src='{data_url(image)}' alt='{escape(alt)}' "
         "width='160' height='160'>"
         f"<div style='flex:1;min-width:16em'>{verification_html(verification)}"
-        "<p>Download your badge (it carries the signed credential, "
-        "so it can be verified anywhere, e.g. <code>mcembed verify FILE</code>):</p>"
+        "<p>Download the badge: each file carries the signed credential, "
+        "so it can be verified anywhere (e.g. <code>mcembed verify FILE</code>).</p>"
         f"<ul class='mcembed-badge-downloads'>{links}</ul></div></div>"
     )
 

@@ -27,6 +27,9 @@ _STYLE = """<style>
   border: 1px solid #9a9a9a; padding: 0.3em 0.5em; vertical-align: top; text-align: left;
 }
 .mcembed-panel h3.mcembed-title { margin: 0.5em 0 0.2em 0; }
+/* Lab and Voila leave links inside widgets unstyled: make them look like links */
+.mcembed-panel .widget-html-content a { color: #0b57d0; text-decoration: underline; }
+.mcembed-panel .widget-html-content a:focus-visible { outline: 2px solid #0b57d0; }
 </style>"""
 
 

@@ -86,6 +86,13 @@ def test_files_verify_offline_with_a_did_key_issuer(tmp_path: Path) -> None:
         assert result.status == "valid", (file.name, result.checks)
         assert result.credential is not None
         assert result.credential["issuer"]["id"] == issuer.id
+    png = award_files(award, credential, MemoryBlobStore())[0]
+    baked_copy = verifier.verify(png.data).check("baked copy")
+    assert baked_copy is not None
+    assert (baked_copy.passed, baked_copy.message) == (
+        None,
+        "No hosted copy to compare the baked one with.",
+    )
     tampered = award.documents["jwt"][:-4] + "AAAA"
     assert verifier.verify(tampered).status == "invalid"
 

@@ -1,11 +1,14 @@
-"""A facilitator reviews an offline submission in the review widget (Voila): reads the
-evidence, scores each criterion with feedback, records; the core awards the credential."""
+"""A facilitator reviews an offline submission in the review widget (Voila): creates the
+workshop's did:key issuer, reads the evidence, scores each criterion with feedback,
+records; the core awards the credential, signed, and its PNG download verifies."""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
 from typing import Any
+
+from badge_downloads import download_and_verify
 
 from jupyter_servers import LEARNER, Server
 from mcembed import Actor, AwardStatus, SubmissionState
@@ -45,7 +48,7 @@ def submit_as_learner(folder: Path) -> str:
 
 
 def test_review_award_in_voila(
-    voila_review: Server, page: Any, screenshot: Any, widgets_axe: Any
+    voila_review: Server, page: Any, screenshot: Any, widgets_axe: Any, tmp_path: Path
 ) -> None:
     folder = voila_review.root / "examples" / "workshops" / "analyse-assessment-data"
     submission_id = submit_as_learner(folder)
@@ -53,6 +56,19 @@ def test_review_award_in_voila(
     page.goto(voila_review.base_url)
     view = page.locator(".mcembed-review-view")
     view.wait_for(timeout=120_000)
+    issuer = view.locator(".mcembed-issuer")
+    issuer.locator("p", has_text="no badge issuer yet").wait_for(timeout=30_000)
+    screenshot(page, "voila-review-no-issuer")
+    assert not (folder / "instance" / "keys").exists()
+    issuer.get_by_label("Issuer name").fill("Riverbend data workshops")
+    issuer.get_by_label("Home page").fill("riverbend.example")
+    issuer.get_by_role("button", name="Create did:key issuer").click()
+    issuer.locator(".mcembed-error", has_text="must be an http(s) URL").wait_for()
+    issuer.get_by_label("Home page").fill("https://riverbend.example")
+    issuer.get_by_role("button", name="Create did:key issuer").click()
+    issuer.locator(".mcembed-message", has_text="Created the issuer did:key:").wait_for()
+    issuer.locator("p", has_text="signed by Riverbend data workshops").wait_for()
+    assert (folder / "instance" / "keys" / "issuer.json").exists()
     view.locator(".mcembed-evidence", has_text="4 of 4 checks pass").first.wait_for(timeout=30_000)
     assert "analysis.html" in view.inner_text()
     pickers = view.locator(".widget-toggle-buttons")
@@ -68,13 +84,18 @@ def test_review_award_in_voila(
     view.get_by_role("button", name="Record review").click()
     view.locator(".mcembed-award", has_text="Awarded").wait_for(timeout=30_000)
     view.locator(".mcembed-message", has_text="Review recorded.").wait_for()
+    view.locator(".mcembed-verification", has_text="✔ Verified").wait_for()
+    view.locator(".mcembed-award").scroll_into_view_if_needed()
     screenshot(page, "voila-review-awarded")
+    assert widgets_axe(page) == []
+    download_and_verify(page, view.locator(".mcembed-award"), tmp_path)
 
     service = LocalBackend.open(folder).service
     detail = service.get_submission(Actor.system(), submission_id)
     assert detail.submission.state is SubmissionState.AWARDED
     assert detail.award is not None
     assert detail.award.status is AwardStatus.ACTIVE
+    assert detail.award.documents["credential"]["issuer"]["id"].startswith("did:key:")
     assert detail.reviews[0].reviewer_id == "facilitator"
     assert detail.reviews[0].scores[0].feedback == "Every function is reused on your own data."
     assert detail.reviews[0].feedback == "A careful, honest analysis."

@@ -1,6 +1,9 @@
 """A learner works through the data-literacy workshop in JupyterLab 4, Notebook 7 and
 Voila: run everything, type a reflection, fail then pass a code check, upload a file,
-confirm, submit; the submission is then read back from the workshop's store."""
+confirm, submit; the submission is then read back from the workshop's store. Then the
+facilitator creates the workshop's did:key issuer and awards (the review widget, driven
+from Python beside the browser); the learner's submit panel shows the badge, verified,
+and its PNG download is verified by `mcembed verify --offline`."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from badge_downloads import download_and_verify
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from jupyter_servers import LEARNER, Server
 from mcembed import Actor, EvidenceKind, Settings, SubmissionState, open_service
+from mcembed_jupyter import ReviewView
 
 SOLUTIONS = (
     Path(__file__).resolve().parents[3]
@@ -136,6 +141,37 @@ def assert_submitted(server: Server, *, from_cells: bool) -> None:
             assert item.metadata["cell_id"]
 
 
+def award_as_facilitator(server: Server) -> None:
+    """The facilitator's review widget (no browser): create the did:key issuer, award."""
+    review = ReviewView.offline(server.workshop_folder, pack="../../professional-learning")
+    assert review.issuer is not None
+    review.issuer.name.value = "Riverbend data workshops"
+    review.issuer.url.value = "https://riverbend.example"
+    review.issuer.create_button.click()
+    assert "Created the issuer did:key:" in review.issuer.message.value, review.issuer.message.value
+    for picker in review.pickers.values():
+        picker.value = "Proficient"
+    review.record_button.click()
+    assert "Review recorded." in review.message.value, review.message.value
+
+
+def see_badge(page: Any, tmp_path: Path, screenshot: Callable[..., Path], name: str) -> None:
+    """The learner checks for feedback: the badge image, the verified line, four downloads."""
+    panel = page.locator(".mcembed-submit")
+    panel.get_by_role("button", name="Check for feedback").click()
+    panel.locator(".mcembed-verification", has_text="✔ Verified").wait_for(timeout=30_000)
+    assert panel.locator(".mcembed-state", has_text="Awarded.").count() == 1
+    image = panel.locator("img.mcembed-badge-image")
+    image.wait_for()
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 512
+    assert panel.locator(".mcembed-badge-downloads a[download]").count() == 4
+    panel.get_by_text("What was checked").click()
+    panel.locator(".mcembed-award li", has_text="issuer key").wait_for()
+    panel.locator(".mcembed-award").scroll_into_view_if_needed()
+    screenshot(page, f"{name}-badge")
+    download_and_verify(page, panel, tmp_path)
+
+
 def notebook_flow(
     page: Any,
     server: Server,
@@ -196,6 +232,10 @@ def _notebook_flow(
     assert widgets_axe(page) == []
     assert_submitted(server, from_cells=True)
 
+    award_as_facilitator(server)
+    see_badge(page, tmp_path, screenshot, name)
+    assert widgets_axe(page) == []
+
 
 def test_jupyterlab(
     jupyterlab: Server, page: Any, tmp_path: Path, screenshot: Any, widgets_axe: Any
@@ -249,3 +289,5 @@ def test_voila(voila: Server, page: Any, tmp_path: Path, screenshot: Any, widget
     screenshot(page, "voila-submitted")
     assert widgets_axe(page) == []
     assert_submitted(voila, from_cells=False)
+    award_as_facilitator(voila)
+    see_badge(page, tmp_path, screenshot, "voila")
