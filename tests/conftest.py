@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from factories import NOW, make_credential
+from factories import NOW, make_credential, postgres_store
 from mcembed import FixedClock, SequentialIds, Service
 from mcembed.storage import MemoryBlobStore, MemoryStore, SqlStore
 
@@ -54,33 +54,6 @@ def postgres_schema() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-def postgres_store(schema: str, *, pool_size: int = 10) -> SqlStore:
-    from sqlalchemy import create_engine, text
-
-    from mcembed.config import normalize_database_url
-
-    engine = create_engine(
-        normalize_database_url(POSTGRES_URL),
-        connect_args={"options": f"-csearch_path={schema}"},
-        pool_size=pool_size,
-        max_overflow=0,
-    )
-    store = SqlStore(engine=engine, migrate=True)
-    with engine.begin() as conn:
-        tables = (
-            conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = :s AND tablename <> 'alembic_version'"
-                ),
-                {"s": schema},
-            )
-            .scalars()
-            .all()
-        )
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-    return store
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import postgres_store
-from factories import REVIEWER, Actor, make_credential, reflection, scores
+from factories import REVIEWER, Actor, make_credential, postgres_store, reflection, scores
 from mcembed import (
     AlreadyDecided,
     FixedClock,

@@ -29,6 +29,7 @@ from .base import (
     SubmissionFilter,
     Transaction,
 )
+from .lti_memory import LtiMemoryRepositories, LtiTables
 
 __all__ = ["MemoryStore"]
 
@@ -47,11 +48,13 @@ class _Tables:
         self.reviews: dict[str, list[Review]] = {}
         self.self_assessments: dict[str, list[SelfAssessment]] = {}
         self.awards: dict[str, Award] = {}
+        self.lti = LtiTables()
 
 
-class _MemoryTransaction:
+class _MemoryTransaction(LtiMemoryRepositories):
     def __init__(self, tables: _Tables) -> None:
         self.t = tables
+        self.lti = tables.lti
         self.undo: list[Callable[[], None]] = []
 
     def _set(self, table: dict[Any, Any], key: Any, value: Any) -> None:

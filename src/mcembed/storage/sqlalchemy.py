@@ -56,6 +56,7 @@ from .base import (
     SubmissionFilter,
     Transaction,
 )
+from .lti_sql import LtiSqlRepositories
 
 __all__ = ["SqlStore", "StorageError", "make_engine"]
 
@@ -182,7 +183,7 @@ def _submission(row: Any) -> Submission:
     )
 
 
-class _SqlTransaction:
+class _SqlTransaction(LtiSqlRepositories):
     def __init__(self, store: SqlStore, conn: Connection) -> None:
         self.store = store
         self.conn = conn
