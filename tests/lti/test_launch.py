@@ -227,6 +227,7 @@ def test_platform_storage_login_and_launch(lti: Any, client: Any) -> None:
     first = lti.post(token, state, client=fresh)
     assert first.status_code == 200
     assert 'data-mode="get"' in first.get_data(as_text=True)
+
     def verify(body: dict[str, str], **headers: str) -> Any:
         return fresh.post(
             "/lti/launch/verify", json=body, headers={"X-Mcembed-Storage": "1", **headers}
