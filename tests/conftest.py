@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from factories import NOW, make_credential, postgres_store
+from factories import NOW, make_credential
 from mcembed import FixedClock, SequentialIds, Service
 from mcembed.storage import MemoryBlobStore, MemoryStore, SqlStore
+from stores import POSTGRES_URL, postgres_store
 
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -24,7 +25,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PACK = ROOT / "examples" / "professional-learning"
-POSTGRES_URL = os.environ.get("MCEMBED_TEST_POSTGRES_URL", "")
 
 
 @pytest.fixture

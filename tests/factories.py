@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +20,6 @@ from mcembed import (
     Service,
     Submission,
 )
-from mcembed.storage import SqlStore
 
 NOW = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 
@@ -129,31 +127,3 @@ def submitted(service: Service, actor: Actor = LEARNER) -> Submission:
     service.save_draft(actor, sub.id, [reflection()])
     service.attach_file(actor, sub.id, "plan", "plan.txt", b"Week 1: survey; week 6: observe.")
     return service.submit(actor, sub.id)
-
-
-def postgres_store(schema: str, *, pool_size: int = 10) -> SqlStore:
-    """A store on the test database in ``schema``, migrated and emptied."""
-    from sqlalchemy import create_engine, text
-
-    from mcembed.config import normalize_database_url
-
-    engine = create_engine(
-        normalize_database_url(os.environ["MCEMBED_TEST_POSTGRES_URL"]),
-        connect_args={"options": f"-csearch_path={schema}"},
-        pool_size=pool_size,
-        max_overflow=0,
-    )
-    store = SqlStore(engine=engine, migrate=True)
-    with engine.begin() as conn:
-        tables = (
-            conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = :s AND tablename <> 'alembic_version'"
-                ),
-                {"s": schema},
-            )
-            .scalars()
-            .all()
-        )
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-    return store

@@ -9,12 +9,14 @@ Import: ``from lti_platform import PlatformEmulator``.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -333,3 +335,150 @@ def serve(app: Any) -> Iterator[str]:
 def auth_params(location: str) -> dict[str, str]:
     """The OIDC auth request parameters a tool's login redirect carries."""
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+# --- driving the tool ------------------------------------------------------------------
+
+LTI_ROLES = LTI + "roles"
+
+
+class ManualDispatcher:
+    """Grades are sent when a test says so."""
+
+    def __init__(self) -> None:
+        self.kicks = 0
+
+    def kick(self) -> None:
+        self.kicks += 1
+
+    def close(self) -> None:
+        return None
+
+
+def make_app(instance: Path, emulator: PlatformEmulator, **config: Any) -> Any:
+    from mcembed_lti import create_app
+
+    settings: dict[str, Any] = {
+        "TESTING": True,
+        "INSTANCE": str(instance),
+        "GRADE_DISPATCHER": ManualDispatcher(),
+    }
+    settings.update(config)
+    app = create_app(settings)
+    tool = app.extensions["mcembed_lti"]
+    emulator.tool_jwks = tool.keys.jwks
+    return app
+
+
+@dataclass
+class Launched:
+    id: str
+    response: Any
+    location: str
+
+
+class LtiDriver:
+    """Performs real launches against the app with the emulator's signed tokens."""
+
+    def __init__(self, app: Any, client: Any, emulator: PlatformEmulator) -> None:
+        self.app = app
+        self.client = client
+        self.emulator = emulator
+
+    def login(
+        self, client: Any = None, method: str = "GET", **params: str
+    ) -> tuple[dict[str, str], Any]:
+        c = client or self.client
+        values = {
+            "iss": self.emulator.issuer,
+            "login_hint": "hint-1",
+            "target_link_uri": "http://localhost/lti/launch",
+            "client_id": self.emulator.client_id,
+            "lti_deployment_id": self.emulator.deployment_id,
+            **params,
+        }
+        if method == "GET":
+            resp = c.get("/lti/login", query_string=values)
+        else:
+            resp = c.post("/lti/login", data=values)
+        assert resp.status_code in (200, 302), resp.get_data(as_text=True)
+        if resp.status_code == 302:
+            return auth_params(resp.headers["Location"]), resp
+        return {}, resp
+
+    def token(self, auth: dict[str, str], **claims: Any) -> str:
+        overrides = {
+            k: v
+            for k, v in claims.items()
+            if k
+            in (
+                "roles",
+                "sub",
+                "custom",
+                "message_type",
+                "context_id",
+                "resource_link_id",
+                "name",
+                "line_item",
+                "deployment_id",
+            )
+        }
+        body = self.emulator.claims(nonce=auth["nonce"], **overrides)
+        for key, value in claims.get("set", {}).items():
+            body[key] = value
+        for key in claims.get("drop", ()):
+            body.pop(key, None)
+        return self.emulator.sign(body, **claims.get("sign", {}))
+
+    def post(self, token: str, state: str, client: Any = None) -> Any:
+        return (client or self.client).post("/lti/launch", data={"id_token": token, "state": state})
+
+    def launch(self, role: str = "Learner", *, client: Any = None, **claims: Any) -> Launched:
+        auth, _ = self.login(client)
+        roles = claims.pop("roles", (role,))
+        resp = self.post(self.token(auth, roles=roles, **claims), auth["state"], client)
+        assert resp.status_code == 303, resp.get_data(as_text=True)
+        location = resp.headers["Location"]
+        launch_id = location.split("launch=", 1)[1].split("&", 1)[0]
+        return Launched(id=launch_id, response=resp, location=location)
+
+
+CRED = "evaluate-impact"
+REFLECTION = "I changed how we plan our team meetings together every week."
+
+
+def form_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(launch|csrf_token|revision)" value="([^"]*)"', html))
+
+
+def start_and_submit(
+    lti: Any, client: Any, sub: str = "user-1", context_id: str = "course-1"
+) -> tuple[Any, str]:
+    """A learner launches, starts, writes, uploads and submits; returns (launch, submission id)."""
+    learner = lti.launch(
+        "Learner", sub=sub, context_id=context_id, custom={"mcembed_credential": CRED}
+    )
+    page = client.get(learner.location).get_data(as_text=True)
+    fields = form_fields(page)
+    resp = client.post(f"/learn/credentials/{CRED}/start", data=fields)
+    assert resp.status_code == 303
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    sid = re.search(r'action="/learn/submissions/([^"]+)"', page).group(1)
+    fields = form_fields(page)
+    resp = client.post(
+        f"/learn/submissions/{sid}",
+        data={
+            **fields,
+            "text-reflection": REFLECTION,
+            "url-portfolio": "https://example.org/p",
+            "file-plan": (
+                __import__("io").BytesIO(b"Week 1: survey; week 6: observe."),
+                "plan.txt",
+            ),
+            "action": "submit",
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    assert "notice=submitted" in resp.headers["Location"]
+    return learner, sid

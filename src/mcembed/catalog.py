@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -23,6 +23,7 @@ __all__ = [
     "FIELD_WEIGHTS",
     "STOP_WORDS",
     "credential_fields",
+    "discriminating_terms",
     "matches_filters",
     "query_terms",
     "rank",
@@ -67,6 +68,27 @@ def query_terms(text: str) -> list[str]:
         if w not in STOP_WORDS and len(w) > 1:
             seen.setdefault(w, None)
     return list(seen)
+
+
+def discriminating_terms(
+    terms: Sequence[str], frequency: Mapping[str, int], total: int
+) -> list[str]:
+    """The query words a search matches on.
+
+    A word found in more than half the catalog hardly tells credentials apart
+    (its BM25 weight is below ln 2, against 5 or more for a rare word) and would
+    make the search score nearly every credential; such words are left out,
+    unless no other query word occurs in the catalog at all. Words that occur
+    nowhere are dropped.
+
+    Args:
+        terms: the query's words.
+        frequency: how many credentials contain each word.
+        total: how many credentials there are.
+    """
+    present = [t for t in terms if frequency.get(t, 0) > 0]
+    rare = [t for t in present if frequency[t] * 2 <= total]
+    return rare or present
 
 
 def credential_fields(c: Credential) -> tuple[str, str, str, str]:
@@ -123,6 +145,7 @@ def rank(
     n = len(docs)
     avg = sum(sum(d.values()) for d in docs) / n if n else 1.0
     df = {t: sum(1 for d in docs if t in d) for t in terms}
+    terms = set(discriminating_terms(sorted(terms), df, n))
     results = []
     for c, tf in zip(pool, docs, strict=True):
         length = sum(tf.values())

@@ -4,32 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from factories import make_credential
-from lti_platform import PlatformEmulator, auth_params, new_key, serve
+from lti_platform import LtiDriver, PlatformEmulator, make_app, new_key, serve
 from mcembed import Actor, load_pack
 from mcembed.platforms import DeploymentPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_PACK = ROOT / "examples" / "professional-learning"
-
-
-class ManualDispatcher:
-    """Grades are sent when a test says so."""
-
-    def __init__(self) -> None:
-        self.kicks = 0
-
-    def kick(self) -> None:
-        self.kicks += 1
-
-    def close(self) -> None:
-        return None
 
 
 @pytest.fixture(scope="session")
@@ -52,21 +38,6 @@ def emulator(platform_key: tuple[str, dict[str, Any]]) -> Iterator[PlatformEmula
         yield emu
 
 
-def make_app(instance: Path, emulator: PlatformEmulator, **config: Any) -> Any:
-    from mcembed_lti import create_app
-
-    settings: dict[str, Any] = {
-        "TESTING": True,
-        "INSTANCE": str(instance),
-        "GRADE_DISPATCHER": ManualDispatcher(),
-    }
-    settings.update(config)
-    app = create_app(settings)
-    tool = app.extensions["mcembed_lti"]
-    emulator.tool_jwks = tool.keys.jwks
-    return app
-
-
 @pytest.fixture
 def app(tmp_path: Path, emulator: PlatformEmulator) -> Any:
     app = make_app(tmp_path / "instance", emulator)
@@ -84,6 +55,12 @@ def app(tmp_path: Path, emulator: PlatformEmulator) -> Any:
 
 
 @pytest.fixture
+def app_factory(emulator: PlatformEmulator) -> Any:
+    """``app_factory(instance, **config)``: another app on the same emulator."""
+    return lambda instance, **config: make_app(instance, emulator, **config)
+
+
+@pytest.fixture
 def tool(app: Any) -> Any:
     return app.extensions["mcembed_lti"]
 
@@ -91,79 +68,6 @@ def tool(app: Any) -> Any:
 @pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
-
-
-@dataclass
-class Launched:
-    id: str
-    response: Any
-    location: str
-
-
-class LtiDriver:
-    """Performs real launches against the app with the emulator's signed tokens."""
-
-    def __init__(self, app: Any, client: Any, emulator: PlatformEmulator) -> None:
-        self.app = app
-        self.client = client
-        self.emulator = emulator
-
-    def login(
-        self, client: Any = None, method: str = "GET", **params: str
-    ) -> tuple[dict[str, str], Any]:
-        c = client or self.client
-        values = {
-            "iss": self.emulator.issuer,
-            "login_hint": "hint-1",
-            "target_link_uri": "http://localhost/lti/launch",
-            "client_id": self.emulator.client_id,
-            "lti_deployment_id": self.emulator.deployment_id,
-            **params,
-        }
-        if method == "GET":
-            resp = c.get("/lti/login", query_string=values)
-        else:
-            resp = c.post("/lti/login", data=values)
-        assert resp.status_code in (200, 302), resp.get_data(as_text=True)
-        if resp.status_code == 302:
-            return auth_params(resp.headers["Location"]), resp
-        return {}, resp
-
-    def token(self, auth: dict[str, str], **claims: Any) -> str:
-        overrides = {
-            k: v
-            for k, v in claims.items()
-            if k
-            in (
-                "roles",
-                "sub",
-                "custom",
-                "message_type",
-                "context_id",
-                "resource_link_id",
-                "name",
-                "line_item",
-                "deployment_id",
-            )
-        }
-        body = self.emulator.claims(nonce=auth["nonce"], **overrides)
-        for key, value in claims.get("set", {}).items():
-            body[key] = value
-        for key in claims.get("drop", ()):
-            body.pop(key, None)
-        return self.emulator.sign(body, **claims.get("sign", {}))
-
-    def post(self, token: str, state: str, client: Any = None) -> Any:
-        return (client or self.client).post("/lti/launch", data={"id_token": token, "state": state})
-
-    def launch(self, role: str = "Learner", *, client: Any = None, **claims: Any) -> Launched:
-        auth, _ = self.login(client)
-        roles = claims.pop("roles", (role,))
-        resp = self.post(self.token(auth, roles=roles, **claims), auth["state"], client)
-        assert resp.status_code == 303, resp.get_data(as_text=True)
-        location = resp.headers["Location"]
-        launch_id = location.split("launch=", 1)[1].split("&", 1)[0]
-        return Launched(id=launch_id, response=resp, location=location)
 
 
 @pytest.fixture

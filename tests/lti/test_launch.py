@@ -38,10 +38,8 @@ def test_the_state_cookie_is_samesite_none_and_secure_without_https(lti: Any) ->
     assert "HttpOnly" in cookie
 
 
-def test_proxy_headers_are_honoured_when_configured(tmp_path: Any, emulator: Any) -> None:
-    from conftest import make_app
-
-    app = make_app(tmp_path / "i", emulator, PROXY_COUNT=1)
+def test_proxy_headers_are_honoured_when_configured(tmp_path: Any, app_factory: Any) -> None:
+    app = app_factory(tmp_path / "i", PROXY_COUNT=1)
     resp = app.test_client().get(
         "/lti/canvas.json",
         headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "tool.example.org"},

@@ -8,45 +8,7 @@ from typing import Any
 
 import pytest
 
-CRED = "evaluate-impact"
-REFLECTION = "I changed how we plan our team meetings together every week."
-
-
-def form_fields(html: str) -> dict[str, str]:
-    return dict(re.findall(r'name="(launch|csrf_token|revision)" value="([^"]*)"', html))
-
-
-def start_and_submit(
-    lti: Any, client: Any, sub: str = "user-1", context_id: str = "course-1"
-) -> tuple[Any, str]:
-    """A learner launches, starts, writes, uploads and submits; returns (launch, submission id)."""
-    learner = lti.launch(
-        "Learner", sub=sub, context_id=context_id, custom={"mcembed_credential": CRED}
-    )
-    page = client.get(learner.location).get_data(as_text=True)
-    fields = form_fields(page)
-    resp = client.post(f"/learn/credentials/{CRED}/start", data=fields)
-    assert resp.status_code == 303
-    page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    sid = re.search(r'action="/learn/submissions/([^"]+)"', page).group(1)
-    fields = form_fields(page)
-    resp = client.post(
-        f"/learn/submissions/{sid}",
-        data={
-            **fields,
-            "text-reflection": REFLECTION,
-            "url-portfolio": "https://example.org/p",
-            "file-plan": (
-                __import__("io").BytesIO(b"Week 1: survey; week 6: observe."),
-                "plan.txt",
-            ),
-            "action": "submit",
-        },
-        content_type="multipart/form-data",
-    )
-    assert resp.status_code == 303, resp.get_data(as_text=True)
-    assert "notice=submitted" in resp.headers["Location"]
-    return learner, sid
+from lti_platform import CRED, LTI_ROLES, REFLECTION, LtiDriver, form_fields, start_and_submit
 
 
 def test_learner_searches_the_catalog_by_a_problem(lti: Any, client: Any) -> None:
@@ -199,11 +161,10 @@ def test_reviewer_pages_need_a_reviewer_role(
     assert client.get(f"{url}?launch={launched.id}").status_code == status
 
 
-def test_configured_roles_may_review(tmp_path: Any, emulator: Any) -> None:
-    from conftest import LtiDriver, make_app
+def test_configured_roles_may_review(tmp_path: Any, emulator: Any, app_factory: Any) -> None:
     from mcembed import Actor
 
-    app = make_app(tmp_path / "i2", emulator, LTI_REVIEWER_ROLES="Mentor")
+    app = app_factory(tmp_path / "i2", LTI_REVIEWER_ROLES="Mentor")
     app.extensions["mcembed_lti"].lms.add_platform(
         Actor.system(), **emulator.urls, deployment_ids=[emulator.deployment_id]
     )
@@ -224,9 +185,6 @@ def test_an_lms_administrator_gets_no_instance_wide_rights(lti: Any, client: Any
         },
     )
     assert client.get(f"/review/?launch={launched.id}").status_code == 403
-
-
-LTI_ROLES = "https://purl.imsglobal.org/spec/lti/claim/roles"
 
 
 def test_a_learner_never_sees_another_learners_evidence(lti: Any, client: Any) -> None:

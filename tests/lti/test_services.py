@@ -9,9 +9,8 @@ from typing import Any
 
 import jwt
 import pytest
-from test_pages import CRED, form_fields, start_and_submit
 
-from lti_platform import Member
+from lti_platform import CRED, Member, form_fields, start_and_submit
 from mcembed_lti.grades import deliver_due, scores_url
 
 
@@ -316,10 +315,10 @@ def test_dynamic_registration_refuses_a_forged_form(client: Any, emulator: Any) 
     assert emulator.registrations == []
 
 
-def test_dynamic_registration_can_be_locked_with_a_key(tmp_path: Any, emulator: Any) -> None:
-    from conftest import make_app
-
-    app = make_app(tmp_path / "k", emulator, LTI_REGISTRATION_KEY="s3cret")
+def test_dynamic_registration_can_be_locked_with_a_key(
+    tmp_path: Any, emulator: Any, app_factory: Any
+) -> None:
+    app = app_factory(tmp_path / "k", LTI_REGISTRATION_KEY="s3cret")
     c = app.test_client()
     config = emulator.base + "/.well-known/openid-configuration"
     assert c.get("/lti/register", query_string={"openid_configuration": config}).status_code == 403

@@ -128,6 +128,11 @@ BAD_CREDENTIALS = [
     (("id: cred-a", "id: Cred A"), 1, "id: 'Cred A' is not valid: use 1 to 80 lowercase letters"),
     (("summary: Shows a thing.\n", ""), 1, "summary: is required but missing"),
     (
+        ("    file_types: [pdf, docx]\n", ""),
+        13,
+        "evidence[1].file_types: is required but missing",
+    ),
+    (
         ("    words: {min: 10, max: 100}", "    words: {min: 100, max: 10}"),
         11,
         "evidence[0].words: min (100) is more than max (10)",

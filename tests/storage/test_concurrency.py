@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from factories import REVIEWER, Actor, make_credential, postgres_store, reflection, scores
+from factories import REVIEWER, Actor, make_credential, reflection, scores
 from mcembed import (
     AlreadyDecided,
     FixedClock,
@@ -19,6 +19,7 @@ from mcembed import (
     SubmissionState,
 )
 from mcembed.storage import MemoryBlobStore, SqlStore
+from stores import postgres_store
 
 
 def make_service(

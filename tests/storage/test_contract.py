@@ -187,6 +187,19 @@ def test_search_only_returns_latest_versions_and_honours_filters(store: Any) -> 
         )
 
 
+def test_search_matches_on_the_words_that_tell_credentials_apart(store: Any) -> None:
+    """A word in every credential ('students') does not drag them all into the results."""
+    with store.transaction() as tx:
+        tx.add_credential(make_credential("fractions", name="Teaching fractions with models"))
+        for i in range(4):
+            tx.add_credential(make_credential(f"c{i}", name=f"Discussion protocols {i}"))
+    with store.transaction() as tx:
+        hits = tx.search_credentials(CatalogQuery(text="students struggle with fractions"))
+        assert [h.credential.id for h in hits] == ["fractions"]
+        assert len(tx.search_credentials(CatalogQuery(text="students"))) == 5
+        assert tx.search_credentials(CatalogQuery(text="xylophone")) == []
+
+
 def test_list_submissions_filters(store: Any) -> None:
     with store.transaction() as tx:
         tx.add_submission(new_submission("sub_1"))

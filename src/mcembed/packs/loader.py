@@ -18,6 +18,7 @@ one ``PackError``.
 from __future__ import annotations
 
 import ast
+import copy
 import gc
 import hashlib
 import os
@@ -139,17 +140,51 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _kind_conditions(evidence_schema: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """The schema's ``if kind == X then required [...]`` rules, as (X, fields)."""
+    return [
+        (rule["if"]["properties"]["kind"]["const"], list(rule["then"]["required"]))
+        for rule in evidence_schema.get("allOf", ())
+    ]
+
+
 @cache
-def _fast_validator(kind: str) -> Callable[[Any], Any]:
-    """A compiled validator for the common case of a valid file; ``jsonschema``
-    then explains the rare invalid one in full."""
-    schema = pack_schema()
-    draft7 = {
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "$defs": schema["$defs"],
-        "$ref": f"#/$defs/{kind}",
-    }
-    return fastjsonschema.compile(draft7)
+def _fast_validator(kind: str) -> Callable[[Any], bool]:
+    """A compiled check for the common case of a valid file; ``jsonschema``
+    then explains the rare invalid one in full.
+
+    fastjsonschema evaluates each ``if`` by raising and catching an exception
+    (several per evidence item), which was a quarter of the load time. The
+    compiled copy leaves the evidence's kind conditions out and they are
+    checked here, from the same schema.
+    """
+    schema = copy.deepcopy(pack_schema())
+    evidence = schema["$defs"]["credential"]["properties"]["evidence"]["items"]
+    conditions = _kind_conditions(evidence)
+    evidence.pop("allOf", None)
+    compiled = fastjsonschema.compile(
+        {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "$defs": schema["$defs"],
+            "$ref": f"#/$defs/{kind}",
+        }
+    )
+
+    def valid(data: Any) -> bool:
+        try:
+            compiled(data)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        if kind != "credential":
+            return True
+        return all(
+            item.keys() >= set(required)
+            for item in data.get("evidence", ())
+            for value, required in conditions
+            if item.get("kind") == value
+        )
+
+    return valid
 
 
 @cache
@@ -165,11 +200,7 @@ def _schema_problems(kind: str, data: Any, lines: LineMap) -> tuple[list[Problem
     (unknown fields do not stop the loader from checking the rest of the file)."""
     problems: list[Problem] = []
     hard = False
-    try:
-        _fast_validator(kind)(data)
-    except fastjsonschema.JsonSchemaException:
-        pass
-    else:
+    if _fast_validator(kind)(data):
         return problems, hard
     for error in _validator(kind).iter_errors(data):
         path: tuple[PathPart, ...] = tuple(error.absolute_path)

@@ -37,7 +37,9 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema to ``revision`` (default: the newest)."""
     cfg = _config()
-    with engine.begin() as conn:
+    from .sqlalchemy import begin
+
+    with begin(engine) as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
         cfg.attributes["connection"] = conn

@@ -10,8 +10,10 @@ PostgreSQL. SQLAlchemy errors never leave this module.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,7 +23,9 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Text,
     bindparam,
+    cast,
     column,
     create_engine,
     delete,
@@ -37,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from ..awards import Award, AwardKind
-from ..catalog import credential_fields, query_terms
+from ..catalog import credential_fields, discriminating_terms, query_terms
 from ..codec import from_data, to_data
 from ..credentials import Credential, Issuer
 from ..errors import AlreadyDecided, ConfigError, Conflict, McembedError
@@ -73,6 +77,7 @@ def _aware(value: datetime) -> datetime:
 _FTS_TERM = re.compile(r"[^a-z0-9]")
 # The SQLite FTS5 table (created by the migration; SQLite only).
 _FTS = table("credential_search", column("credential_id"))
+_FREQUENCY_TTL = 60.0
 
 
 class _Q:
@@ -80,6 +85,7 @@ class _Q:
     than SQLite takes to run it."""
 
     c = t.credentials
+    term_frequency = text("SELECT count(*) FROM credential_search WHERE credential_search MATCH :m")
     credential_cols = (c.c.id, c.c.version, c.c.content_hash, c.c.document)
     credential_latest = select(*credential_cols).where(c.c.id == bindparam("id"), c.c.is_latest)
     credential_version = select(*credential_cols).where(
@@ -92,8 +98,16 @@ class _Q:
         .where(t.people.c.id == bindparam("pid"))
         .values(name=bindparam("name"), email=bindparam("email"))
     )
-    submission = select(t.submissions).where(t.submissions.c.id == bindparam("sid"))
-    open_submission = select(t.submissions).where(
+    # The JSON columns come as text: a submission already parsed at this
+    # revision (the common case: this process wrote it) is not parsed again.
+    submission_cols = (
+        *(col for col in t.submissions.c if col.name not in ("items", "attempts", "history")),
+        cast(t.submissions.c["items"], Text).label("items"),
+        cast(t.submissions.c["attempts"], Text).label("attempts"),
+        cast(t.submissions.c["history"], Text).label("history"),
+    )
+    submission = select(*submission_cols).where(t.submissions.c.id == bindparam("sid"))
+    open_submission = select(*submission_cols).where(
         t.submissions.c.learner_id == bindparam("learner"),
         t.submissions.c.credential_id == bindparam("credential"),
         t.submissions.c.course_id == bindparam("course"),
@@ -115,6 +129,12 @@ class _Q:
             updated_at=bindparam("updated_at"),
         )
     )
+    latest_stacks = (
+        select(t.stacks.c.id, t.stacks.c.version)
+        .where(t.stacks.c.is_latest)
+        .order_by(func.lower(t.stacks.c.name), t.stacks.c.id)
+    )
+    latest_stacks_of_pack = latest_stacks.where(t.stacks.c.pack_id == bindparam("pack"))
     review_insert = insert(t.reviews)
     award_insert = insert(t.awards)
     latest_award = (
@@ -166,7 +186,7 @@ def _submission_row(s: Submission) -> dict[str, Any]:
     }
 
 
-def _submission(row: Any) -> Submission:
+def _parse_submission(row: Any) -> Submission:
     return Submission(
         id=row.id,
         credential_id=row.credential_id,
@@ -174,9 +194,9 @@ def _submission(row: Any) -> Submission:
         learner_id=row.learner_id,
         course_id=row.course_id,
         state=SubmissionState(row.state),
-        items=tuple(from_data(list[EvidenceItem], row.items)),
-        attempts=tuple(from_data(list[Attempt], row.attempts)),
-        history=tuple(from_data(list[HistoryEntry], row.history)),
+        items=tuple(from_data(list[EvidenceItem], json.loads(row.items))),
+        attempts=tuple(from_data(list[Attempt], json.loads(row.attempts))),
+        history=tuple(from_data(list[HistoryEntry], json.loads(row.history))),
         created_at=_aware(row.created_at),
         updated_at=_aware(row.updated_at),
         revision=row.revision,
@@ -188,6 +208,16 @@ class _SqlTransaction(LtiSqlRepositories):
         self.store = store
         self.conn = conn
         self.sqlite = store.is_sqlite
+        # submissions read or written here, kept by the store once committed
+        self.seen: list[Submission] = []
+
+    def _submission(self, row: Any) -> Submission:
+        # A submission at a given revision never changes: every write bumps it.
+        found = self.store._submissions.get((row.id, row.revision))
+        if found is None:
+            found = _parse_submission(row)
+            self.seen.append(found)
+        return found
 
     # --- packs ------------------------------------------------------------------
     def put_pack(self, pack: PackRecord) -> None:
@@ -223,6 +253,7 @@ class _SqlTransaction(LtiSqlRepositories):
     # --- credentials ------------------------------------------------------------
     def add_credential(self, credential: Credential) -> None:
         c = t.credentials
+        self.store._frequencies.clear()
         self.conn.execute(update(c).where(c.c.id == credential.id).values(is_latest=False))
         values: dict[str, Any] = {
             "id": credential.id,
@@ -330,6 +361,11 @@ class _SqlTransaction(LtiSqlRepositories):
         c = t.credentials
         terms = [_FTS_TERM.sub("", term) for term in query_terms(query.text)]
         terms = [term for term in terms if term]
+        if terms:
+            frequency, total = self._term_frequencies(terms)
+            terms = discriminating_terms(terms, frequency, total)
+            if not terms:
+                return []
         # Rank on ids and scores only, then fetch the few documents: carrying
         # the documents through the sort makes the database copy every match.
         if not terms:
@@ -380,6 +416,42 @@ class _SqlTransaction(LtiSqlRepositories):
         found = {r.id: self._credential(r) for r in rows}
         return [CatalogHit(credential=found[cid], score=score) for cid, score in ranked]
 
+    def _term_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
+        """How many latest credentials contain each term, and how many there are.
+
+        Counted with the full-text index (a term's posting list, not a scan)
+        and kept for a minute: the catalog changes when a pack is loaded, and
+        this process forgets the counts when it adds a credential itself.
+        """
+        cache = self.store._frequencies
+        now = time.monotonic()
+        if cache.get("", (0.0, 0))[0] < now - _FREQUENCY_TTL:
+            cache.clear()
+            c = t.credentials
+            total = self.conn.execute(select(func.count()).where(c.c.is_latest)).scalar_one()
+            cache[""] = (now, total)
+        out: dict[str, int] = {}
+        for term in terms:
+            hit = cache.get(term)
+            if hit is None:
+                if self.sqlite:
+                    count = self.conn.execute(
+                        _Q.term_frequency,
+                        {"m": f'"{term}"'},
+                    ).scalar_one()
+                else:
+                    c = t.credentials
+                    count = self.conn.execute(
+                        select(func.count()).where(
+                            c.c.is_latest,
+                            c.c.search.op("@@")(func.to_tsquery("english", term)),
+                        )
+                    ).scalar_one()
+                hit = (now, int(count))
+                cache[term] = hit
+            out[term] = hit[1]
+        return out, cache[""][1]
+
     # --- stacks -----------------------------------------------------------------
     def add_stack(self, stack: Stack) -> None:
         s = t.stacks
@@ -409,12 +481,25 @@ class _SqlTransaction(LtiSqlRepositories):
         return from_data(Stack, row.document) if row else None
 
     def list_stacks(self, *, pack_id: str | None = None) -> list[Stack]:
-        s = t.stacks
-        query = select(s.c.document).where(s.c.is_latest)
-        if pack_id is not None:
-            query = query.where(s.c.pack_id == pack_id)
-        rows = self.conn.execute(query.order_by(func.lower(s.c.name), s.c.id))
-        return [from_data(Stack, r.document) for r in rows]
+        # Every award asks for the stacks it may complete: the versions are
+        # listed on each call (another process may have loaded a pack), but a
+        # version never changes, so its parsed value is kept.
+        if pack_id is None:
+            rows = self.conn.execute(_Q.latest_stacks).all()
+        else:
+            rows = self.conn.execute(_Q.latest_stacks_of_pack, {"pack": pack_id}).all()
+        cache = self.store._stacks
+        found = [cache.get((r.id, r.version)) for r in rows]
+        if any(stack is None for stack in found):
+            s = t.stacks
+            missing = [r.id for r, stack in zip(rows, found, strict=True) if stack is None]
+            for doc in self.conn.execute(
+                select(s.c.document).where(s.c.is_latest, s.c.id.in_(missing))
+            ).scalars():
+                stack = from_data(Stack, doc)
+                cache[(stack.id, stack.version)] = stack
+            found = [cache[(r.id, r.version)] for r in rows]
+        return [stack for stack in found if stack is not None]
 
     # --- people -----------------------------------------------------------------
     def put_person(self, person: Person) -> None:
@@ -441,6 +526,7 @@ class _SqlTransaction(LtiSqlRepositories):
     def add_submission(self, submission: Submission) -> None:
         try:
             self.conn.execute(_Q.submission_insert, _submission_row(submission))
+            self.seen.append(submission)
         except IntegrityError:
             raise Conflict(
                 f"learner {submission.learner_id} already has an open submission for "
@@ -449,7 +535,7 @@ class _SqlTransaction(LtiSqlRepositories):
 
     def find_submission(self, submission_id: str) -> Submission | None:
         row = self.conn.execute(_Q.submission, {"sid": submission_id}).first()
-        return _submission(row) if row else None
+        return self._submission(row) if row else None
 
     def update_submission(self, submission: Submission, expected_revision: int) -> Submission:
         row = _submission_row(submission)
@@ -471,7 +557,9 @@ class _SqlTransaction(LtiSqlRepositories):
                 f"Submission {submission.id} was changed by someone else "
                 "(another reviewer may have decided it); reload it and try again."
             )
-        return replace(submission, revision=expected_revision + 1)
+        stored = replace(submission, revision=expected_revision + 1)
+        self.seen.append(stored)
+        return stored
 
     def find_open_submission(
         self, learner_id: str, credential_id: str, course_id: str
@@ -480,7 +568,7 @@ class _SqlTransaction(LtiSqlRepositories):
             _Q.open_submission,
             {"learner": learner_id, "credential": credential_id, "course": course_id},
         ).first()
-        return _submission(rows) if rows else None
+        return self._submission(rows) if rows else None
 
     def list_submissions(self, where: SubmissionFilter) -> Page[Submission]:
         s = t.submissions
@@ -495,13 +583,13 @@ class _SqlTransaction(LtiSqlRepositories):
             conds.append(s.c.state.in_([st.value for st in where.states]))
         total = self.conn.execute(select(func.count()).select_from(s).where(*conds)).scalar_one()
         rows = self.conn.execute(
-            select(s)
+            select(*_Q.submission_cols)
             .where(*conds)
             .order_by(s.c.updated_at.desc(), s.c.id.desc())
             .limit(where.limit)
             .offset(where.offset)
         ).all()
-        return Page(items=[_submission(r) for r in rows], total=total)
+        return Page(items=[self._submission(r) for r in rows], total=total)
 
     # --- reviews ----------------------------------------------------------------
     def add_review(self, review: Review) -> None:
@@ -653,6 +741,10 @@ class SqlStore:
         self._cache: dict[tuple[str, str, str], Credential] = {}
         self._versions: dict[tuple[str, str], Credential] = {}
         self._cache_lock = threading.Lock()
+        # term -> (when counted, credentials containing it); "" -> (when, catalog size)
+        self._frequencies: dict[str, tuple[float, int]] = {}
+        self._stacks: dict[tuple[str, str], Stack] = {}
+        self._submissions: dict[tuple[str, int], Submission] = {}
         from .migrate import ensure_current
 
         ensure_current(engine, migrate=self.is_sqlite if migrate is None else migrate)
@@ -671,11 +763,21 @@ class SqlStore:
                 self._versions[(cid, version)] = found
         return found
 
+    def _remember(self, submissions: list[Submission]) -> None:
+        """Keep submissions a committed transaction wrote or read."""
+        if len(self._submissions) > 10_000:
+            self._submissions.clear()
+        for submission in submissions:
+            self._submissions[(submission.id, submission.revision)] = submission
+
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         try:
-            with self.engine.begin() as conn:
-                yield _SqlTransaction(self, conn)
+            with begin(self.engine) as conn:
+                tx = _SqlTransaction(self, conn)
+                yield tx
+            # Only now: a rolled-back write's revision is reused by the next one.
+            self._remember(tx.seen)
         except McembedError:
             raise
         except OperationalError as e:
@@ -685,6 +787,25 @@ class SqlStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def begin(engine: Engine) -> Iterator[Connection]:
+    """A transaction; on SQLite one that takes the write lock at once
+    (``BEGIN IMMEDIATE``), so concurrent writers queue for it instead of
+    failing halfway through.
+
+    Issued here rather than from a "begin" event: any connection event makes
+    SQLAlchemy dispatch events around every statement, which cost a fifth of
+    the time of a short statement.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn, conn.begin():
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
 
 
 def make_engine(url: str) -> Engine:
@@ -701,10 +822,6 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
