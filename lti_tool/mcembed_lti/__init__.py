@@ -95,8 +95,10 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
         verifier=Verifier(
             lms,
             lambda: DbToolConf(lms, keys),
-            RedisLoginStates(redis) if redis is not None else StoreLoginStates(lms),
-            KeySetCache(http, redis=redis),
+            RedisLoginStates(redis, prefix=f"{settings.redis_prefix}:login:")
+            if redis is not None
+            else StoreLoginStates(lms),
+            KeySetCache(http, redis=redis, prefix=settings.redis_prefix),
             clock,
             reviewer_roles=settings.reviewer_roles,
             session_hours=settings.session_hours,
@@ -118,7 +120,7 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
     dispatcher: Dispatcher | None = opts.get("GRADE_DISPATCHER")
     if dispatcher is None:
         if redis is not None:
-            dispatcher = RqDispatcher(redis)
+            dispatcher = RqDispatcher(redis, settings.redis_prefix)
         elif settings.grade_worker == "thread":
             dispatcher = ThreadDispatcher(lms, tool.sender)
         else:
@@ -140,7 +142,7 @@ def worker_tool() -> Tool:
         _worker = build_tool(settings, {"GRADE_DISPATCHER": NoDispatcher()})
         redis = _worker.redis
         if redis is not None:
-            _worker.dispatcher = RqDispatcher(redis)
+            _worker.dispatcher = RqDispatcher(redis, settings.redis_prefix)
     return _worker
 
 

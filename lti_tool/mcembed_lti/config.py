@@ -40,6 +40,7 @@ class ToolSettings:
     registration_key: str = ""
     session_hours: float = 8.0
     grade_worker: str = "thread"
+    redis_prefix: str = "mcembed"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -85,6 +86,7 @@ class ToolSettings:
             registration_key=str(config.get("LTI_REGISTRATION_KEY") or ""),
             session_hours=hours,
             grade_worker=worker,
+            redis_prefix=str(config.get("REDIS_PREFIX") or "mcembed"),
         )
 
 

@@ -248,7 +248,9 @@ class NoDispatcher:
         return None
 
 
-QUEUE = "mcembed-grades"
+def queue_name(prefix: str) -> str:
+    """The RQ queue of one instance's grade deliveries."""
+    return f"{prefix}-grades"
 
 
 def rq_sweep() -> dict[str, int]:
@@ -264,10 +266,10 @@ def rq_sweep() -> dict[str, int]:
 class RqDispatcher:
     """Deliveries sent by RQ workers on Redis (``mcembed lti worker``)."""
 
-    def __init__(self, redis: Any) -> None:
+    def __init__(self, redis: Any, prefix: str = "mcembed") -> None:
         from rq import Queue
 
-        self.queue = Queue(QUEUE, connection=redis)
+        self.queue = Queue(queue_name(prefix), connection=redis)
 
     def kick(self) -> None:
         self.queue.enqueue(rq_sweep, job_timeout=300, result_ttl=60, failure_ttl=3600)

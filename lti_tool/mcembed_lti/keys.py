@@ -8,6 +8,7 @@ received just before the rotation still verify.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -16,16 +17,20 @@ from typing import Any
 
 from jwcrypto import jwk
 
+from mcembed import Conflict
 from mcembed.lms import Lms
 from mcembed.platforms import ToolKey
 
 __all__ = ["ToolKeys", "new_tool_key"]
 
 
-def new_tool_key(now: datetime | None = None) -> ToolKey:
-    """A fresh RSA 2048 key named by its RFC 7638 thumbprint."""
+INITIAL_KID = "mcembed-initial"
+
+
+def new_tool_key(now: datetime | None = None, *, kid: str | None = None) -> ToolKey:
+    """A fresh RSA 2048 key named ``kid`` or by its RFC 7638 thumbprint."""
     key = jwk.JWK.generate(kty="RSA", size=2048)
-    kid = key.thumbprint()
+    kid = kid or key.thumbprint()
     public = json.loads(key.export_public())
     public.update({"kid": kid, "alg": "RS256", "use": "sig"})
     pem = key.export_to_pem(private_key=True, password=None).decode()
@@ -48,7 +53,10 @@ class ToolKeys:
             if not self._cached or time.monotonic() - self._read_at > self.ttl:
                 keys = [k for k in self.lms.list_tool_keys() if k.active]
                 if not keys:
-                    self.lms.add_tool_key(new_tool_key())
+                    # every worker may start at once: the first key has a fixed id,
+                    # so exactly one insert wins and the others read it
+                    with contextlib.suppress(Conflict):
+                        self.lms.add_tool_key(new_tool_key(kid=INITIAL_KID))
                     keys = [k for k in self.lms.list_tool_keys() if k.active]
                 self._cached = keys
                 self._read_at = time.monotonic()

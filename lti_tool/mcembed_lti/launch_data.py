@@ -88,7 +88,9 @@ class KeySetCache:
         ttl: float = 3600.0,
         min_refetch: float = 30.0,
         timeout: float = 10.0,
+        prefix: str = "mcembed",
     ) -> None:
+        self.prefix = prefix
         self.http = http
         self.redis = redis
         self.ttl = ttl
@@ -99,7 +101,7 @@ class KeySetCache:
         self.fetches = 0
 
     def _redis_key(self, url: str) -> str:
-        return "mcembed:jwks:" + hashlib.sha256(url.encode()).hexdigest()
+        return f"{self.prefix}:jwks:" + hashlib.sha256(url.encode()).hexdigest()
 
     def _cached(self, url: str) -> tuple[float, dict[str, Any]] | None:
         with self._lock:

@@ -13,7 +13,7 @@ import threading
 import time
 
 from . import worker_tool
-from .grades import QUEUE, deliver_due, rq_sweep
+from .grades import deliver_due, queue_name, rq_sweep
 
 __all__ = ["run_worker"]
 
@@ -30,9 +30,9 @@ def run_worker(*, burst: bool = False, sweep_every: float = SWEEP_EVERY) -> None
                 return
             if not counts["sent"] and not counts["failed"]:
                 time.sleep(5)
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker
 
-    queue = Queue(QUEUE, connection=tool.redis)
+    queue = Queue(queue_name(tool.settings.redis_prefix), connection=tool.redis)
     queue.enqueue(rq_sweep, job_timeout=300, result_ttl=60)
     if not burst:
 
@@ -42,4 +42,6 @@ def run_worker(*, burst: bool = False, sweep_every: float = SWEEP_EVERY) -> None
                 queue.enqueue(rq_sweep, job_timeout=300, result_ttl=60)
 
         threading.Thread(target=sweeper, name="mcembed-sweeper", daemon=True).start()
-    Worker([queue], connection=tool.redis).work(burst=burst, with_scheduler=not burst)
+    # jobs run in this process (no fork per job): the database pool and the access
+    # tokens are kept, and a killed worker takes its job with it (its lease runs out)
+    SimpleWorker([queue], connection=tool.redis).work(burst=burst, with_scheduler=not burst)

@@ -77,6 +77,12 @@ SETTINGS: tuple[Setting, ...] = (
         "How long the pages of one launch keep working before the person relaunches.",
     ),
     Setting(
+        "MCEMBED_REDIS_PREFIX",
+        "mcembed",
+        "Prefix of the tool's Redis keys and of its task queue (several instances can "
+        "share one Redis).",
+    ),
+    Setting(
         "MCEMBED_GRADE_WORKER",
         "thread",
         "Who sends grades without Redis: `thread` (in each web process) or `none` (only "

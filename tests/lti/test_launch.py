@@ -280,3 +280,26 @@ def test_jwks_publishes_the_tool_key_and_keeps_the_old_one_after_rotation(
     tool.lms.retire_tool_key(Actor.system(), first[0]["kid"])
     tool.keys.refresh()
     assert [k["kid"] for k in client.get("/lti/jwks").json["keys"]] == [new.kid]
+
+
+def test_workers_starting_at_once_make_one_key(tool: Any) -> None:
+    """Several processes start on an empty database: one key wins, all use it."""
+    from mcembed_lti.keys import ToolKeys
+
+    with tool.lms.store.transaction() as tx:
+        assert tx.list_tool_keys() == []
+    keys = [ToolKeys(tool.lms) for _ in range(4)]
+    kids: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def start(k: Any) -> None:
+        barrier.wait()
+        kids.append(k.current().kid)
+
+    threads = [threading.Thread(target=start, args=(k,)) for k in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(kids)) == 1
+    assert len(tool.lms.list_tool_keys()) == 1
