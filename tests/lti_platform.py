@@ -176,6 +176,14 @@ class PlatformEmulator:
             return self._json({"keys": [self.public_jwk, *self.extra_keys]})
         if path == "/token":
             return self.token(req)
+        if path == "/auth":
+            return self.auth(req)
+        if path == "/course":
+            return self.course_page(req)
+        if path == "/storage-frame":
+            return self.storage_frame()
+        if path == "/deep-link-return":
+            return self._html("<h1>Content received</h1><p>The course now has the new links.</p>")
         if path == "/.well-known/openid-configuration":
             return self._json(self.openid_configuration())
         if path == "/register":
@@ -196,6 +204,98 @@ class PlatformEmulator:
         return Response(
             json.dumps(data), status=status, mimetype="application/json", headers=headers or {}
         )
+
+    def _html(self, body: str, title: str = "Emulated LMS") -> Response:
+        page = (
+            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<style>body{font-family:sans-serif;margin:0}header{background:#394b58;color:#fff;"
+            "padding:.5rem 1rem}iframe.tool{border:0;width:100%;height:900px}</style></head>"
+            f"<body>{body}</body></html>"
+        )
+        return Response(page, mimetype="text/html")
+
+    def auth(self, req: Request) -> Response:
+        """The OIDC authorization endpoint: signs the id_token for the user named in
+        login_hint (JSON of claims) and form-posts it back, as an LMS does."""
+        args = req.args
+        hint = json.loads(args["login_hint"]) if args.get("login_hint", "").startswith("{") else {}
+        if args.get("client_id") != self.client_id or args.get("response_mode") != "form_post":
+            return Response("bad auth request", status=400)
+        claims = {
+            k: v
+            for k, v in hint.items()
+            if k
+            in (
+                "sub",
+                "roles",
+                "custom",
+                "message_type",
+                "context_id",
+                "resource_link_id",
+                "name",
+                "line_item",
+                "deployment_id",
+            )
+        }
+        if "roles" in claims:
+            claims["roles"] = tuple(claims["roles"])
+        token = self.sign(self.claims(nonce=args["nonce"], **claims))
+        body = (
+            f'<form id="f" method="post" action="{args["redirect_uri"]}">'
+            f'<input type="hidden" name="id_token" value="{token}">'
+            f'<input type="hidden" name="state" value="{args["state"]}"></form>'
+            "<script>document.getElementById('f').submit()</script>"
+        )
+        return self._html(body)
+
+    def course_page(self, req: Request) -> Response:
+        """A course page that frames the tool the way an LMS does; with
+        ``storage=1`` it offers LTI platform storage in a sibling frame (Canvas)."""
+        from urllib.parse import urlencode
+
+        tool = req.args["tool"]
+        hint = req.args.get("hint", "{}")
+        params = {
+            "iss": self.issuer,
+            "login_hint": hint,
+            "client_id": self.client_id,
+            "target_link_uri": tool + "/lti/launch",
+            "lti_deployment_id": self.deployment_id,
+        }
+        storage = ""
+        if req.args.get("storage") == "1":
+            params["lti_storage_target"] = "post_message_forwarding"
+            storage = (
+                '<iframe name="post_message_forwarding" title="LMS storage" '
+                f'src="{self.base}/storage-frame" hidden></iframe>'
+            )
+        src = tool + "/lti/login?" + urlencode(params)
+        # the tool frame starts once the storage frame listens, as in a loaded LMS page
+        body = (
+            f"<header><strong>Emulated LMS</strong> · Teaching with data</header>{storage}"
+            f'<main><iframe class="tool" name="tool" title="mcembed" data-src="{src}" '
+            'allow="clipboard-write"></iframe></main>'
+            "<script>var t = document.querySelector('iframe.tool');"
+            "var s = document.querySelector('iframe[name=post_message_forwarding]');"
+            "function go() { t.src = t.dataset.src; }"
+            "if (s) { s.addEventListener('load', go); } else { go(); }</script>"
+        )
+        return self._html(body)
+
+    def storage_frame(self) -> Response:
+        script = """<script>
+var data = {};
+window.addEventListener('message', function (e) {
+  var m = e.data; if (!m || typeof m !== 'object' || !m.subject) { return; }
+  var k = e.origin + ' ' + m.key;
+  if (m.subject === 'lti.put_data') { data[k] = m.value;
+    e.source.postMessage({subject: 'lti.put_data.response', message_id: m.message_id, key: m.key, value: m.value}, e.origin); }
+  if (m.subject === 'lti.get_data') {
+    e.source.postMessage({subject: 'lti.get_data.response', message_id: m.message_id, key: m.key, value: data[k]}, e.origin); }
+});
+</script>"""
+        return self._html(script, "storage")
 
     def _authorised(self, req: Request) -> bool:
         return req.headers.get("Authorization", "").startswith("Bearer emu-token-")

@@ -70,7 +70,7 @@ def test_the_whole_path_submit_not_yet_resubmit_award(lti: Any, client: Any, app
     assert resp.status_code == 303
     mine = client.get(learner.location).get_data(as_text=True)
     assert "Awarded" in mine
-    assert "Earlier attempts" in mine
+    assert "Every attempt" in mine
     assert "Attempt 1" in mine
 
 

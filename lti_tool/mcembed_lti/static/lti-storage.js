@@ -35,6 +35,16 @@
     });
   }
 
+  function showError(message, hint, code) {
+    document.getElementById("lti-error-message").textContent = message;
+    document.getElementById("lti-error-hint").textContent = hint;
+    document.getElementById("lti-error-code").textContent = code;
+    document.getElementById("lti-error").hidden = false;
+    var heading = document.querySelector("h1");
+    if (heading) { heading.textContent = "The tool could not open"; }
+    if (status) { status.hidden = true; }
+  }
+
   var box = document.getElementById("lti-storage");
   if (box) {
     var d = box.dataset, target = targetWindow(d.target), origin = d.origin;
@@ -62,16 +72,12 @@
         .then(function (resp) { return resp.json().then(function (body) { return { ok: resp.ok, body: body }; }); })
         .then(function (r) {
           if (r.ok && r.body.location) { window.location.replace(r.body.location); return; }
-          var err = document.getElementById("lti-error");
-          err.hidden = false;
-          err.textContent = (r.body.message || "The launch could not be confirmed.") + " " + (r.body.hint || "");
-          say("The tool could not open.");
+          showError(r.body.message || "The launch could not be confirmed.",
+            r.body.hint || "The launch failed the check named below.", r.body.error || "launch");
         })
         .catch(function (e) {
-          var err = document.getElementById("lti-error");
-          err.hidden = false;
-          err.textContent = "The launch could not be confirmed with your LMS (" + e.message + "). Open the tool again from your course.";
-          say("The tool could not open.");
+          showError("The launch could not be confirmed with your LMS (" + e.message + "). Open the tool again from your course.",
+            "The LMS did not answer the tool's storage request (lti.get_data).", "platform_storage");
         });
     }
   }

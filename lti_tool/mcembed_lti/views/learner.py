@@ -141,11 +141,20 @@ def save(submission_id: str) -> Any:
             svc.submit(actor, submission_id)
             notice = "submitted"
     except EvidenceError as e:
-        lines = [str(p) for p in e.problems] or [str(e)]
-        return _render(credential.id, errors=lines, posted=posted, status=400)
+        return _render(credential.id, errors=_readable(credential, e), posted=posted, status=400)
     return redirect(
         lurl("learner.credential", credential_id=credential.id, notice=notice), code=303
     )
+
+
+def _readable(credential: Any, error: EvidenceError) -> list[str]:
+    """Each problem named by the requirement's title, as the learner sees it."""
+    titles = {f"evidence.{r.id}": r.title for r in credential.evidence}
+    lines = []
+    for problem in error.problems:
+        where = titles.get(problem.location.path)
+        lines.append(f"{where}: {problem.message}" if where else str(problem))
+    return lines or [str(error)]
 
 
 @bp.route("/submissions/<submission_id>/files/<requirement_id>")
