@@ -92,7 +92,9 @@
       window.location.replace(check.dataset.next);
     } else {
       document.getElementById("lti-new-window").hidden = false;
-      say("Open the tool in a new window to continue.");
+      var title = document.querySelector("h1");
+      if (title) { title.textContent = "Open the tool in a new window"; }
+      if (status) { status.hidden = true; }
     }
   }
 })();

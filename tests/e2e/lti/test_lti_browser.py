@@ -273,3 +273,23 @@ def test_dynamic_registration_page(page: Any, lms: Lms, axe: Any, screenshot: An
     page.get_by_role("button", name="Register").click()
     page.wait_for_selector("text=Registered")
     screenshot(page, "lti-registered")
+
+
+def test_moodle_without_storage_offers_a_new_window_that_then_works(
+    page: Any, lms: Lms, axe: Any, screenshot: Any
+) -> None:
+    """No platform storage and no third-party cookies: the frame says so and the
+    new window launches (its cookie is first-party there)."""
+    page.goto(lms.course_url(storage=False, **LEARNER))
+    page.wait_for_function("document.querySelector('iframe.tool').src !== ''")
+    frame = page.frame(name="tool")
+    frame.wait_for_selector("text=Open in a new window")
+    check(frame, page, axe, screenshot, "lti-new-window-offer")
+    with page.expect_popup() as popup_info:
+        frame.get_by_role("link", name="Open in a new window").click()
+    popup = popup_info.value
+    popup.wait_for_url("**/learn/credentials/**")
+    assert "Start this credential" in popup.content()
+    violations = axe(popup)
+    assert violations == []
+    popup.screenshot(path=str(SHOTS / "lti-new-window-launched.png"))
