@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -27,7 +27,7 @@ from .errors import register_error_handlers
 from .grades import AgsSender, Dispatcher, NoDispatcher, RqDispatcher, ThreadDispatcher
 from .keys import ToolKeys
 from .launch import Verifier
-from .launch_data import KeySetCache, RedisLoginStates, StoreLoginStates
+from .launch_data import KeySetCache, RedisLoginStates, ShortCache, StoreLoginStates
 
 __all__ = ["Tool", "create_app", "worker_tool"]
 
@@ -52,6 +52,7 @@ class Tool:
     dispatcher: Any
     http: requests.Session
     redis: Any = None
+    recent: ShortCache = field(default_factory=lambda: ShortCache(30.0))
 
     def listener(self, event: Event, tx: Transaction) -> None:
         """The ``Service`` listener: write grade deliveries in the event's
@@ -94,7 +95,7 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
         keys=keys,
         verifier=Verifier(
             lms,
-            lambda: DbToolConf(lms, keys),
+            lambda: DbToolConf(lms, keys, tool.verifier.find_platform),
             RedisLoginStates(redis, prefix=f"{settings.redis_prefix}:login:")
             if redis is not None
             else StoreLoginStates(lms),

@@ -139,10 +139,11 @@ class DbToolConf(ToolConfAbstract):  # type: ignore[type-arg]
     exactly one.
     """
 
-    def __init__(self, lms: Lms, keys: ToolKeys) -> None:
+    def __init__(self, lms: Lms, keys: ToolKeys, find: Any = None) -> None:
         super().__init__()
         self.lms = lms
         self.keys = keys
+        self.find = find or lms.find_platform
         self.platform: Platform | None = None
 
     def check_iss_has_one_client(self, iss: str) -> bool:
@@ -157,7 +158,7 @@ class DbToolConf(ToolConfAbstract):  # type: ignore[type-arg]
     def find_registration_by_params(
         self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
     ) -> Any:
-        platform = self.lms.find_platform(iss, client_id)
+        platform = self.find(iss, client_id)
         self.platform = platform
         return registration_for(platform, self.keys) if platform else None
 

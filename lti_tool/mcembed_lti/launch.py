@@ -21,6 +21,8 @@ parsing); around it this module closes its known traps:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import json
 import logging
@@ -32,7 +34,6 @@ from urllib.parse import urlencode
 
 import jwt
 from flask import Response, request
-from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.cookie import CookieService
 from pylti1p3.exception import LtiException, OIDCException
@@ -53,7 +54,7 @@ from mcembed.lms import Lms
 from mcembed.platforms import Platform
 
 from .config import DbToolConf
-from .launch_data import KeySetCache, KeySetError, LoginStates
+from .launch_data import KeySetCache, KeySetError, LoginStates, ShortCache
 
 __all__ = [
     "LaunchError",
@@ -214,6 +215,21 @@ class Verifier:
         self.clock = clock
         self.reviewer_roles = reviewer_roles
         self.session = timedelta(hours=session_hours)
+        # every launch reads these; a change elsewhere is seen within 30 seconds
+        self.platforms = ShortCache(30.0)
+        self.deployments = ShortCache(30.0)
+        self.launches = ShortCache(600.0)
+        self.public_keys = ShortCache(3600.0, size=1000)
+
+    def find_platform(self, iss: str, client_id: str | None) -> Platform | None:
+        """``Lms.find_platform``, remembered for a short while (only what is found)."""
+        key = (iss, client_id or "")
+        found: Platform | None = self.platforms.get(key)
+        if found is None:
+            found = self.lms.find_platform(iss, client_id)
+            if found is not None:
+                self.platforms.put(key, found)
+        return found
 
     # --- OIDC login ------------------------------------------------------------------
 
@@ -324,10 +340,12 @@ class Verifier:
         platform = self._platform_of(body)
         claims = self._verified_claims(id_token, header, platform)
         message_type = self._check_message(claims)
-        login = self._check_state(state, claims, platform, storage_proof)
+        login, taken = self._check_state(state, claims, platform, storage_proof)
         deployment_id = str(claims.get(LTI + "deployment_id") or "")
         try:
-            self.lms.admit_deployment(platform, deployment_id)
+            if not self.deployments.get((platform.id, deployment_id)):
+                self.lms.admit_deployment(platform, deployment_id)
+                self.deployments.put((platform.id, deployment_id), True)
         except PermissionDenied as e:
             raise LaunchError(
                 "unknown_deployment",
@@ -335,7 +353,7 @@ class Verifier:
                 status=403,
                 hint=str(e),
             ) from e
-        if self.states.take(login.state) is None:
+        if not taken and self.states.take(login.state) is None:
             raise self._replayed()
         context = self._context(claims, platform, deployment_id, message_type)
         return context, platform
@@ -358,7 +376,7 @@ class Verifier:
         audiences = [aud] if isinstance(aud, str) else [a for a in aud or [] if isinstance(a, str)]
         candidates = [azp] if isinstance(azp, str) and azp else audiences
         for client_id in candidates:
-            found = self.lms.find_platform(iss, client_id)
+            found = self.find_platform(iss, client_id)
             if found is not None:
                 return found
         raise self._unknown_platform(iss, candidates[0] if candidates else None)
@@ -397,9 +415,15 @@ class Verifier:
                 status=401,
                 hint=f"Key {kid!r} is not in {platform.key_set_url}.",
             )
+        cache_key = (platform.key_set_url, str(kid), json.dumps(jwk, sort_keys=True))
+        parsed = self.public_keys.get(cache_key)
+        if parsed is not None:
+            return parsed
         try:
-            return JWK(**jwk).export_to_pem()
-        except (ValueError, TypeError) as e:
+            parsed = jwt.PyJWK(jwk, algorithm="RS256").key
+            self.public_keys.put(cache_key, parsed)
+            return parsed
+        except (jwt.PyJWKError, ValueError, TypeError) as e:
             raise LaunchError(
                 "bad_signature",
                 "Your LMS published a key the tool cannot read.",
@@ -521,16 +545,7 @@ class Verifier:
             ) from e
         return message_type
 
-    def _check_state(
-        self,
-        state: str,
-        claims: dict[str, Any],
-        platform: Platform,
-        storage_proof: dict[str, str] | None,
-    ) -> LoginState:
-        login = self.states.peek(state)
-        if login is None:
-            raise self._replayed()
+    def _check_login(self, login: LoginState, claims: dict[str, Any], platform: Platform) -> None:
         if login.platform_id != platform.id or not hmac.compare_digest(
             login.nonce, str(claims.get("nonce", ""))
         ):
@@ -540,14 +555,32 @@ class Verifier:
                 status=401,
                 detail="the id_token's nonce or platform is not the login state's",
             )
+
+    def _check_state(
+        self,
+        state: str,
+        claims: dict[str, Any],
+        platform: Platform,
+        storage_proof: dict[str, str] | None,
+    ) -> tuple[LoginState, bool]:
+        """The login state, checked against the token and bound to this browser;
+        and whether it was taken already (the cookie path takes it at once)."""
         cookie = ToolCookies().get_cookie(state)
         if cookie is not None and hmac.compare_digest(cookie, state):
-            return login
+            taken = self.states.take(state)
+            if taken is None:
+                raise self._replayed()
+            self._check_login(taken, claims, platform)
+            return taken, True
+        login = self.states.peek(state)
+        if login is None:
+            raise self._replayed()
+        self._check_login(login, claims, platform)
         if storage_proof is not None and login.storage_target:
             if hmac.compare_digest(storage_proof.get("state", ""), state) and hmac.compare_digest(
                 storage_proof.get("nonce", ""), login.nonce
             ):
-                return login
+                return login, False
             raise self._state_mismatch(login)
         if login.storage_target and storage_proof is None:
             raise NeedsPlatformStorage(login, platform)
@@ -625,21 +658,31 @@ class Verifier:
         Raises:
             mcembed.NotFound: unknown or expired.
         """
-        return self.lms.get_launch(launch_id)
+        found: LaunchContext | None = self.launches.get(launch_id)
+        if found is None or found.is_expired(self.clock.now()):
+            found = self.lms.get_launch(launch_id)
+            self.launches.put(launch_id, found)
+        return found
 
 
 def _decode_unverified(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Header and body before the signature is checked: only to find the platform."""
+    """Header and body before the signature is checked: only to find the platform
+    (the signature and every claim are checked once it is known)."""
+    parts = id_token.split(".")
     try:
-        header = jwt.get_unverified_header(id_token)
-        body = jwt.decode(id_token, options={"verify_signature": False})
-    except (jwt.InvalidTokenError, json.JSONDecodeError, ValueError) as e:
+        if len(parts) != 3:
+            raise ValueError("a JWT has three parts")
+        header, body = (
+            json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+            for part in parts[:2]
+        )
+    except (ValueError, binascii.Error, UnicodeDecodeError) as e:
         raise LaunchError(
             "bad_token",
             "The launch could not be read.",
             hint="The id_token must be a signed JWT.",
             detail=str(e),
         ) from e
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or not isinstance(header, dict):
         raise LaunchError("bad_token", "The launch could not be read.")
     return header, body

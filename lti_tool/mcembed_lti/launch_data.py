@@ -20,7 +20,14 @@ from mcembed.codec import from_data, to_data
 from mcembed.launches import LoginState
 from mcembed.lms import Lms
 
-__all__ = ["KeySetCache", "KeySetError", "LoginStates", "RedisLoginStates", "StoreLoginStates"]
+__all__ = [
+    "KeySetCache",
+    "KeySetError",
+    "LoginStates",
+    "RedisLoginStates",
+    "ShortCache",
+    "StoreLoginStates",
+]
 
 
 class LoginStates(Protocol):
@@ -150,3 +157,35 @@ def _find(jwks: dict[str, Any], kid: str) -> dict[str, Any] | None:
         if isinstance(key, dict) and key.get("kid") == kid:
             return key
     return None
+
+
+class ShortCache:
+    """Values kept in this process for ``ttl`` seconds (at most ``size`` of them).
+
+    For what every launch reads and rarely changes (platforms, known
+    deployments) and what never changes (a launch context): a change made
+    elsewhere reaches this process within ``ttl``.
+    """
+
+    def __init__(self, ttl: float, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: Any, value: Any, ttl: float | None = None) -> None:
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (time.monotonic() + (self.ttl if ttl is None else ttl), value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

@@ -40,12 +40,13 @@ def current_launch() -> LaunchContext:
 
 
 def launched(view: F) -> F:
-    """The view belongs to a launch; forms must carry its token."""
+    """The view belongs to a launch; forms must carry its token (the launch post
+    itself, answered with its landing page, carries the id_token instead)."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         launch = current_launch()
-        if request.method == "POST":
+        if request.method == "POST" and not g.get("landing_url"):
             sent = request.form.get("csrf_token", "")
             if not sent or not hmac.compare_digest(sent, launch.csrf_token):
                 raise CsrfError("missing or wrong csrf_token")

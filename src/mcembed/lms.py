@@ -227,18 +227,18 @@ class Lms:
         with self.store.transaction() as tx:
             tx.put_person(Person(id=launch.person_id, name=launch.name, email=launch.email))
             member = tx.find_roster_member(launch.course_id, launch.person_id)
-            tx.put_roster_member(
-                RosterMember(
-                    course_id=launch.course_id,
-                    person_id=launch.person_id,
-                    user_id=launch.user_id,
-                    name=launch.name or (member.name if member else ""),
-                    email=launch.email or (member.email if member else ""),
-                    roles=launch.roles,
-                    launched=True,
-                    synced_at=member.synced_at if member else now,
-                )
+            current = RosterMember(
+                course_id=launch.course_id,
+                person_id=launch.person_id,
+                user_id=launch.user_id,
+                name=launch.name or (member.name if member else ""),
+                email=launch.email or (member.email if member else ""),
+                roles=launch.roles,
+                launched=True,
+                synced_at=member.synced_at if member else now,
             )
+            if current != member:
+                tx.put_roster_member(current)
             if placement is not None and launch.resource_link_id:
                 ags = launch.ags
                 tx.put_placement(

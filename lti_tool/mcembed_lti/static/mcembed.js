@@ -17,6 +17,10 @@
     }
     area.addEventListener("input", update);
   });
+  if (document.body.dataset.url) {
+    // the launch answered with this page: make a reload load it, not re-post the launch
+    history.replaceState(null, "", document.body.dataset.url);
+  }
   var auto = document.querySelector("form[data-autosubmit]");
   if (auto) { auto.submit(); }
   var registered = document.getElementById("lti-registered");

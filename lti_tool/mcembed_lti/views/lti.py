@@ -8,7 +8,10 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
+    g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -61,20 +64,27 @@ def login() -> Any:
     return start.cookies.update_response(response)
 
 
-def _landing(context: LaunchContext) -> str:
+def _landing_target(context: LaunchContext) -> tuple[str, dict[str, str], bool]:
+    """The page a launch lands on: endpoint, its values, and whether the values
+    are the view's own arguments (then the launch answers with the page itself)."""
     if context.message_type is MessageType.DEEP_LINKING:
-        return url_for("lti.deep_link", launch=context.id)
+        return "lti.deep_link", {}, False
     credential = context.custom.get("mcembed_credential", "")
     kind = context.custom.get("mcembed_kind", "credential")
     if context.is_reviewer:
         if credential and kind == "credential":
-            return url_for("review.queue", launch=context.id, credential=credential)
-        return url_for("review.queue", launch=context.id)
+            return "review.queue", {"credential": credential}, False
+        return "review.queue", {}, True
     if credential and kind == "credential":
-        return url_for("learner.credential", launch=context.id, credential_id=credential)
+        return "learner.credential", {"credential_id": credential}, True
     if credential and kind == "stack":
-        return url_for("learner.stack", launch=context.id, stack_id=credential)
-    return url_for("learner.home", launch=context.id)
+        return "learner.stack", {"stack_id": credential}, True
+    return "learner.home", {}, True
+
+
+def _landing(context: LaunchContext) -> str:
+    endpoint, values, _ = _landing_target(context)
+    return url_for(endpoint, launch=context.id, **values)
 
 
 def _placement(context: LaunchContext) -> PlacementRequest | None:
@@ -82,6 +92,9 @@ def _placement(context: LaunchContext) -> PlacementRequest | None:
     if not credential or context.message_type is not MessageType.RESOURCE_LINK:
         return None
     kind = PlacementKind(context.custom.get("mcembed_kind", "credential"))
+    cached = tool().recent.get(("placement", kind, credential))
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     try:
         if kind is PlacementKind.STACK:
             definition: Any = service().get_stack(credential)
@@ -91,9 +104,11 @@ def _placement(context: LaunchContext) -> PlacementRequest | None:
             maximum = definition.rubric.max_points
     except NotFound:
         return None
-    return PlacementRequest(
+    request_ = PlacementRequest(
         kind=kind, credential_id=credential, title=definition.name, score_maximum=maximum
     )
+    tool().recent.put(("placement", kind, credential), request_)
+    return request_
 
 
 def _complete(form: dict[str, str], proof: dict[str, str] | None = None) -> LaunchContext:
@@ -117,7 +132,18 @@ def launch() -> Any:
             origin=need.platform.origin,
             verify_url=url_for("lti.launch_verify"),
         )
-    return redirect(_landing(context), code=303)
+    endpoint, values, direct = _landing_target(context)
+    url = url_for(endpoint, launch=context.id, **values)
+    if not direct:
+        return redirect(url, code=303)
+    # answer with the page itself (one round trip less); its address replaces
+    # the launch in the browser history, so a reload never re-posts the launch
+    g.launch = context
+    g.landing_url = url
+    response = make_response(current_app.view_functions[endpoint](**values))
+    response.headers["Content-Location"] = url
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/launch/verify", methods=["POST"])

@@ -129,6 +129,8 @@ class LtiMemoryRepositories:
                 placement.resource_link_id,
             ):
                 placement = replace(placement, id=p.id, created_at=p.created_at)
+                if replace(placement, updated_at=p.updated_at) == p:
+                    return p
                 break
         self._set(self.lti.placements, placement.id, placement)
         return placement

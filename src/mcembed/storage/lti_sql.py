@@ -196,12 +196,13 @@ class LtiSqlRepositories:
         if row is not None:
             old = from_data(Placement, row.document)
             placement = replace(placement, id=old.id, created_at=old.created_at)
-            if placement != old:
-                self.conn.execute(
-                    update(p)
-                    .where(p.c.id == old.id)
-                    .values(credential_id=placement.credential_id, document=to_data(placement))
-                )
+            if replace(placement, updated_at=old.updated_at) == old:
+                return old
+            self.conn.execute(
+                update(p)
+                .where(p.c.id == old.id)
+                .values(credential_id=placement.credential_id, document=to_data(placement))
+            )
             return placement
         try:
             with self.conn.begin_nested():
