@@ -15,7 +15,7 @@ from mcembed import (
 )
 from mcembed.stacks import progress as stack_progress
 
-from ..pages import current_launch, launched, lurl, service
+from ..pages import current_launch, launched, lurl, service, tool
 
 bp = Blueprint("learner", __name__, url_prefix="/learn")
 
@@ -44,6 +44,16 @@ def _my_submission(credential_id: str) -> Any:
     return open_[0] if open_ else None
 
 
+def _latest(credential_id: str) -> Any:
+    """The credential's latest version (remembered for a few seconds: pages of a
+    launch read it again and again; a new version shows within 30 s)."""
+    found = tool().recent.get(("credential", credential_id))
+    if found is None:
+        found = service().get_credential(credential_id)
+        tool().recent.put(("credential", credential_id), found)
+    return found
+
+
 def _render(
     credential_id: str,
     *,
@@ -54,7 +64,7 @@ def _render(
     actor = current_launch().actor
     submission = _my_submission(credential_id)
     detail = service().get_submission(actor, submission.id) if submission else None
-    credential = detail.credential if detail else service().get_credential(credential_id)
+    credential = detail.credential if detail else _latest(credential_id)
     award = detail.award if detail else None
     return (
         render_template(

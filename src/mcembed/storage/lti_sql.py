@@ -331,24 +331,28 @@ class LtiSqlRepositories:
 
     # --- rosters ---------------------------------------------------------------------
     def put_roster_member(self, member: RosterMember) -> None:
+        # one statement (an upsert) instead of update-then-insert under a savepoint
         r = t.lti_roster
-        done = self.conn.execute(
-            update(r)
-            .where(r.c.course_id == member.course_id, r.c.person_id == member.person_id)
-            .values(document=to_data(member))
+        values = {
+            "course_id": member.course_id,
+            "person_id": member.person_id,
+            "document": to_data(member),
+        }
+        upsert: Any
+        if self.conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            upsert = pg_insert(r).values(**values)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            upsert = sqlite_insert(r).values(**values)
+        self.conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[r.c.course_id, r.c.person_id],
+                set_={"document": upsert.excluded.document},
+            )
         )
-        if done.rowcount == 0:
-            try:
-                with self.conn.begin_nested():
-                    self.conn.execute(
-                        insert(r).values(
-                            course_id=member.course_id,
-                            person_id=member.person_id,
-                            document=to_data(member),
-                        )
-                    )
-            except IntegrityError:
-                self.put_roster_member(member)
 
     def find_roster_member(self, course_id: str, person_id: str) -> RosterMember | None:
         r = t.lti_roster
