@@ -79,7 +79,7 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
     ids = opts.get("IDS")
     http = opts.get("HTTP")
     if http is None:
-        http = requests.Session()
+        http = TimeoutSession()
         http.headers["User-Agent"] = "mcembed-lti"
     redis = None
     if core.redis_url:
@@ -128,6 +128,16 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
             dispatcher = NoDispatcher()
     tool.dispatcher = dispatcher
     return tool
+
+
+class TimeoutSession(requests.Session):
+    """A requests session whose calls time out (pylti1p3's service calls set none)."""
+
+    timeout = 20.0
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
 
 
 _worker: Tool | None = None

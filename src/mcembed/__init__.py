@@ -49,6 +49,8 @@ from .errors import VerificationError as VerificationError
 from .evidence import BlobRef as BlobRef
 from .evidence import CheckResult as CheckResult
 from .evidence import EvidenceItem as EvidenceItem
+from .evidence import WordCount as WordCount
+from .evidence import count_words as count_words
 from .evidence import word_count as word_count
 from .instance import open_service as open_service
 from .packs import Pack as Pack
@@ -146,7 +148,9 @@ __all__ = [
     "ValidationError",
     "ValidityPeriod",
     "VerificationError",
+    "WordCount",
     "__version__",
+    "count_words",
     "decide",
     "evaluate",
     "is_complete",

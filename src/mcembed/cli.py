@@ -483,6 +483,74 @@ def serve(state: _State, host: str, port: int, debug: bool) -> None:
     app = create_app(config)
     click.echo(f"mcembed LTI tool on http://{host}:{port} (Canvas JSON: /lti/canvas.json)")
     app.run(host=host, port=port, debug=debug)
+# --- notebook workshops (the jupyter extra; imported only when a command runs) -------
+
+
+def _jupyter_tooling() -> Any:
+    try:
+        from mcembed_jupyter import tooling
+    except ImportError as e:
+        raise click.ClickException(
+            f"Workshop commands need the jupyter extra ({e.name} is missing): "
+            'pip install "mcembed[jupyter]"'
+        ) from None
+    return tooling
+
+
+@cli.group()
+def workshop() -> None:
+    """Notebook workshops: scaffold one for a credential, and prove its checks."""
+
+
+@workshop.command("new")
+@click.argument("pack_folder", metavar="PACK", type=click.Path(exists=True, path_type=Path))
+@click.argument("credential_id", metavar="CREDENTIAL")
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the workshop (default: a folder named after the credential).",
+)
+def workshop_new(pack_folder: Path, credential_id: str, folder: Path | None) -> None:
+    """Scaffold a workshop notebook for CREDENTIAL of PACK.
+
+    Writes workshop.ipynb (the credential card, one widget per evidence
+    requirement, a stub cell before each code check, self-assessment and the
+    submit panel) and a solution.py skeleton, and adds stub functions to the
+    pack's check modules for every named check they do not define yet.
+    """
+    tooling = _jupyter_tooling()
+    made = tooling.scaffold(pack_folder, credential_id, folder or Path(credential_id))
+    for module in made.check_modules:
+        click.echo(f"added check stubs to {module}")
+    click.echo(f"wrote {made.notebook}")
+    click.echo(f"wrote {made.solution}")
+    click.echo(
+        "Next: write the checks and the reference solution, then run: "
+        f"mcembed workshop check {made.notebook} --solution {made.solution}"
+    )
+
+
+@workshop.command("check")
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--solution",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A Python file with the reference functions, or a filled-in copy of the notebook.",
+)
+@click.option("--timeout", default=120, show_default=True, help="Seconds each cell may run.")
+def workshop_check(notebook: Path, solution: Path, timeout: int) -> None:
+    """Run NOTEBOOK headless with the solution and as the blank template.
+
+    Every code check must pass with the solution and fail with the blank
+    template; exit status 1 says one does not, or a cell failed.
+    """
+    tooling = _jupyter_tooling()
+    report = tooling.check_workshop(notebook, solution, timeout=timeout)
+    for line in tooling.summarize(report):
+        click.echo(line)
+    if not report.ok:
+        sys.exit(1)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

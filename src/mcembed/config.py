@@ -89,6 +89,11 @@ SETTINGS: tuple[Setting, ...] = (
         "`mcembed lti worker`). With MCEMBED_REDIS_URL an RQ worker (`mcembed lti worker`) "
         "sends them.",
     ),
+    Setting(
+        "MCEMBED_LEARNER",
+        "the login name",
+        "Offline notebook workshops: the learner id that evidence is recorded under.",
+    ),
 )
 
 _DEFAULT_MAX_UPLOAD = 25 * 1024 * 1024

@@ -23,9 +23,11 @@ __all__ = [
     "BlobRef",
     "CheckResult",
     "EvidenceItem",
+    "WordCount",
     "check_item",
     "check_items",
     "check_upload",
+    "count_words",
     "format_size",
     "is_web_url",
     "missing",
@@ -39,6 +41,51 @@ _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*", re.UNICODE)
 def word_count(text: str) -> int:
     """Count words the way a reader would: hyphenated and apostrophe words are one."""
     return len(_WORD.findall(text))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WordCount:
+    """A reflection's length against its requirement's word bounds, for live display."""
+
+    words: int
+    min_words: int | None = None
+    max_words: int | None = None
+
+    @property
+    def too_few(self) -> bool:
+        return self.min_words is not None and self.words < self.min_words
+
+    @property
+    def too_many(self) -> bool:
+        return self.max_words is not None and self.words > self.max_words
+
+    @property
+    def within(self) -> bool:
+        """Whether the text may be submitted as far as its length goes."""
+        return not (self.too_few or self.too_many)
+
+    def __str__(self) -> str:
+        words = f"{self.words} word{'' if self.words == 1 else 's'}"
+        if self.too_many:
+            over = self.words - (self.max_words or 0)
+            return f"{words}: {over} over the limit of {self.max_words}"
+        if self.too_few:
+            short = (self.min_words or 0) - self.words
+            return f"{words}: {short} more needed (at least {self.min_words})"
+        if self.min_words is not None and self.max_words is not None:
+            return f"{words} (between {self.min_words} and {self.max_words})"
+        if self.min_words is not None:
+            return f"{words} (at least {self.min_words})"
+        if self.max_words is not None:
+            return f"{words} (at most {self.max_words})"
+        return words
+
+
+def count_words(requirement: EvidenceRequirement, text: str) -> WordCount:
+    """How ``text`` measures against ``requirement``'s word bounds."""
+    return WordCount(
+        words=word_count(text), min_words=requirement.min_words, max_words=requirement.max_words
+    )
 
 
 def is_web_url(url: str) -> bool:
@@ -124,11 +171,11 @@ def check_item(
         return problems
 
     if requirement.kind is EvidenceKind.REFLECTION:
-        words = word_count(item.text)
-        if requirement.max_words is not None and words > requirement.max_words:
-            add(f"has {words} words; at most {requirement.max_words} are allowed")
-        if final and requirement.min_words is not None and words < requirement.min_words:
-            add(f"has {words} words; at least {requirement.min_words} are needed")
+        counted = count_words(requirement, item.text)
+        if counted.too_many:
+            add(f"has {counted.words} words; at most {requirement.max_words} are allowed")
+        if final and counted.too_few:
+            add(f"has {counted.words} words; at least {requirement.min_words} are needed")
     elif requirement.kind is EvidenceKind.ARTIFACT:
         if item.blob is not None:
             problems.extend(check_upload(requirement, item.blob.filename, item.blob.size))

@@ -7,7 +7,6 @@ from typing import Any
 from .config import Settings
 from .service import Service
 from .storage.blobs import LocalBlobStore
-from .storage.sqlalchemy import SqlStore
 
 __all__ = ["open_service"]
 
@@ -22,6 +21,8 @@ def open_service(settings: Settings | None = None, **service_options: Any) -> Se
         settings: where the instance is and which database it uses.
         service_options: passed to ``Service`` (clock, ids, recognizer, listeners).
     """
+    from .storage.sqlalchemy import SqlStore
+
     settings = settings or Settings.from_env()
     settings.instance.mkdir(parents=True, exist_ok=True, mode=0o750)
     store = SqlStore(settings.resolved_database_url, migrate=settings.migrate_on_start)

@@ -670,6 +670,40 @@ class Service:
             access.require_see_award(actor, award)
             return award
 
+    def read_evidence_file(self, actor: Actor, submission_id: str, sha256: str) -> bytes:
+        """The bytes of a file given as evidence in a submission (any attempt).
+
+        Raises:
+            PermissionDenied: the actor may not see the submission.
+            NotFound: the submission holds no file with this SHA-256.
+        """
+        with self.store.transaction() as tx:
+            submission, _ = self._load(tx, submission_id)
+            access.require_see_submission(actor, submission)
+        items = [*submission.items, *(i for a in submission.attempts for i in a.items)]
+        if not any(i.blob is not None and i.blob.sha256 == sha256 for i in items):
+            raise NotFound(f"Submission {submission_id} holds no file {sha256!r}.")
+        return self.blobs.read(sha256)
+
+    def read_check_module(self, credential: Credential, requirement_id: str) -> str:
+        """The Python source of the code checks a ``code_check`` requirement names.
+
+        Raises:
+            NotFound: no such requirement, or it names no check module.
+        """
+        requirement = credential.requirement(requirement_id)
+        if not requirement.module:
+            raise NotFound(
+                f"Evidence {requirement_id!r} of {credential.ref} names no check module."
+            )
+        ref = requirement.module
+        if not ref.startswith("sha256:"):
+            raise NotFound(
+                f"The check module of {credential.ref} ({ref}) was not stored with the pack; "
+                "load the pack with add_pack."
+            )
+        return self.blobs.read(ref.removeprefix("sha256:")).decode("utf-8")
+
     def find_public_award(self, award_id: str) -> Award | None:
         """An award as anyone holding its link may see it (for verification pages)."""
         with self.store.transaction() as tx:

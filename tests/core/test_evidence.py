@@ -162,3 +162,32 @@ def test_final_check_lists_every_missing_item_and_unknown_ids() -> None:
 )
 def test_sizes_read_like_people_write_them(size: int, text: str) -> None:
     assert format_size(size) == text
+
+
+@pytest.mark.parametrize(
+    ("min_words", "max_words", "text", "within", "shown"),
+    [
+        (3, 5, "one two", False, "2 words: 1 more needed (at least 3)"),
+        (3, 5, "one two three", True, "3 words (between 3 and 5)"),
+        (3, 5, "a b c d e f g", False, "7 words: 2 over the limit of 5"),
+        (3, None, "well-known teacher's notes", True, "3 words (at least 3)"),
+        (None, 5, "one", True, "1 word (at most 5)"),
+        (None, None, "", True, "0 words"),
+    ],
+)
+def test_count_words_reports_length_against_the_bounds(
+    min_words: int | None, max_words: int | None, text: str, within: bool, shown: str
+) -> None:
+    """The live word count says how far the text is from the bounds the requirement sets."""
+    from mcembed import count_words
+
+    req = EvidenceRequirement(
+        id="r", kind=EvidenceKind.REFLECTION, title="R", min_words=min_words, max_words=max_words
+    )
+    counted = count_words(req, text)
+    assert counted.within is within
+    assert str(counted) == shown
+    problems = check_item(
+        req, EvidenceItem(requirement_id="r", kind=EvidenceKind.REFLECTION, text=text), final=True
+    )
+    assert (not problems) is within

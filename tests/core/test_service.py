@@ -356,3 +356,38 @@ def test_link_evidence_round_trips(service: Service) -> None:
     saved = service.save_draft(LEARNER, sub.id, [link])
     assert saved.item("portfolio") == link
     assert service.get_submission(LEARNER, sub.id).submission.item("portfolio") == link
+
+
+def test_evidence_files_are_read_only_by_who_may_see_the_submission(service: Service) -> None:
+    """The learner and their course's reviewers read an evidence file; others, and other hashes, get nothing."""
+    sub = submitted(service)
+    blob = sub.item("plan").blob
+    assert blob is not None
+    data = b"Week 1: survey; week 6: observe."
+    assert service.read_evidence_file(LEARNER, sub.id, blob.sha256) == data
+    assert service.read_evidence_file(REVIEWER, sub.id, blob.sha256) == data
+    with pytest.raises(PermissionDenied):
+        service.read_evidence_file(OTHER_LEARNER, sub.id, blob.sha256)
+    with pytest.raises(PermissionDenied):
+        service.read_evidence_file(FOREIGN_REVIEWER, sub.id, blob.sha256)
+    with pytest.raises(NotFound, match="holds no file"):
+        service.read_evidence_file(LEARNER, sub.id, "0" * 64)
+
+
+def test_check_modules_are_read_from_the_stored_pack() -> None:
+    """A code check requirement's module is served from the copy stored with the pack."""
+    from pathlib import Path
+
+    from mcembed import load_pack
+    from mcembed.storage import MemoryBlobStore, MemoryStore
+
+    example_pack = Path(__file__).resolve().parents[2] / "examples" / "professional-learning"
+    svc = Service(MemoryStore(), MemoryBlobStore())
+    svc.add_pack(ADMIN, load_pack(example_pack))
+    credential = svc.get_credential("analyse-assessment-data-python")
+    source = svc.read_check_module(credential, "code-parse-score")
+    assert source == (example_pack / "checks" / "assessment_data.py").read_text()
+    with pytest.raises(NotFound, match="names no check module"):
+        svc.read_check_module(credential, "interpretation-reflection")
+    with pytest.raises(NotFound, match="not stored with the pack"):
+        svc.read_check_module(load_pack(example_pack).credential(credential.id), "code-parse-score")

@@ -30,7 +30,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import fastjsonschema
-import jsonschema
 
 from ..codec import content_hash
 from ..credentials import (
@@ -188,7 +187,13 @@ def _fast_validator(kind: str) -> Callable[[Any], bool]:
 
 
 @cache
-def _validator(kind: str) -> jsonschema.protocols.Validator:
+def _validator(kind: str) -> Any:
+    """The full validator, which explains every problem of an invalid file.
+
+    Imported on first use: jsonschema takes up to two seconds to import where
+    its URL grammar package is installed, and valid packs never need it."""
+    import jsonschema
+
     schema = pack_schema()
     sub = {"$defs": schema["$defs"], "$ref": f"#/$defs/{kind}"}
     cls = jsonschema.validators.validator_for(schema)

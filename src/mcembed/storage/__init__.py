@@ -13,7 +13,20 @@ from .base import (
 )
 from .blobs import BlobStore, LocalBlobStore, MemoryBlobStore
 from .memory import MemoryStore
-from .sqlalchemy import SqlStore, StorageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .sqlalchemy import SqlStore, StorageError
+
+
+def __getattr__(name: str) -> object:
+    # SQLAlchemy takes a fifth of a second to import; notebooks on the memory
+    # store, and commands that need no database, never pay for it.
+    if name in ("SqlStore", "StorageError"):
+        from . import sqlalchemy
+
+        return getattr(sqlalchemy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "AwardFilter",

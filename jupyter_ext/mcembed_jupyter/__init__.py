@@ -1,0 +1,55 @@
+"""mcembed_jupyter: notebook workshops whose evidence earns micro-credentials.
+
+A facilitator's notebook names a credential and places widgets between the
+learning cells; the learner's work goes into a submission of the core
+(``mcembed``), offline on SQLite in the workshop folder::
+
+    import mcembed_jupyter as mj
+    ws = mj.Workshop("analyse-assessment-data-python", pack="../professional-learning")
+    ws.card()                                   # competency, rubric, progress
+    ws.code_check("code-parse-score")           # the pack's checks on the live function
+    ws.reflection("interpretation-reflection")  # prompt and live word count
+    ws.upload("class-notebook")                 # file types and size from the pack
+    ws.attestation("data-care-statement")
+    ws.self_assessment()
+    ws.submit_panel()                           # missing, submit, feedback, badge
+
+A facilitator reviews offline with ``ws.review()``. The widgets hold no rules:
+completeness, word bounds, decisions and permissions are the core's.
+"""
+
+from __future__ import annotations
+
+from .backend import Backend as Backend
+from .backend import LocalBackend as LocalBackend
+from .code_check_form import CodeCheckForm as CodeCheckForm
+from .code_checks import CheckRun as CheckRun
+from .code_checks import run_checks as run_checks
+from .credential_card import CredentialCard as CredentialCard
+from .drafts import DraftStore as DraftStore
+from .evidence_forms import ArtifactForm as ArtifactForm
+from .evidence_forms import AttestationForm as AttestationForm
+from .evidence_forms import LinkForm as LinkForm
+from .evidence_forms import ReflectionForm as ReflectionForm
+from .review_view import ReviewView as ReviewView
+from .self_assessment import SelfAssessmentForm as SelfAssessmentForm
+from .submit_view import SubmitView as SubmitView
+from .workshop import Workshop as Workshop
+
+__all__ = [
+    "ArtifactForm",
+    "AttestationForm",
+    "Backend",
+    "CheckRun",
+    "CodeCheckForm",
+    "CredentialCard",
+    "DraftStore",
+    "LinkForm",
+    "LocalBackend",
+    "ReflectionForm",
+    "ReviewView",
+    "SelfAssessmentForm",
+    "SubmitView",
+    "Workshop",
+    "run_checks",
+]
