@@ -483,6 +483,242 @@ def serve(state: _State, host: str, port: int, debug: bool) -> None:
     app = create_app(config)
     click.echo(f"mcembed LTI tool on http://{host}:{port} (Canvas JSON: /lti/canvas.json)")
     app.run(host=host, port=port, debug=debug)
+
+# --- Open Badges: the issuer, verify, revoke, bulk award ------------------------------
+
+
+@cli.group()
+def issuer() -> None:
+    """The issuer of the instance's badges: its profile and signing keys."""
+
+
+@issuer.command("init")
+@click.option("--name", required=True, help="The organisation's name, as holders see it.")
+@click.option("--url", required=True, help="The organisation's home page.")
+@click.option("--email", default="", help="A contact address.")
+@click.option("--description", default="", help="One or two sentences about the issuer.")
+@click.option("--image", default="", help="URL of the issuer's logo.")
+@click.option(
+    "--id",
+    "identity",
+    type=click.Choice(["https", "did:web", "did:key"]),
+    default="https",
+    show_default=True,
+    help="How the issuer id resolves: its https profile URL, did:web, or did:key (offline).",
+)
+@click.option(
+    "--base-url",
+    envvar="MCEMBED_BASE_URL",
+    default="",
+    help="The tool's public https URL (default: MCEMBED_BASE_URL).",
+)
+@click.option("--slug", default="main", show_default=True, help="The issuer's path: /issuers/SLUG.")
+@click.option(
+    "--jwt-alg",
+    type=click.Choice(["RS256", "EdDSA"]),
+    default="RS256",
+    show_default=True,
+    help="The VC-JWT algorithm (RS256 is the one every verifier supports).",
+)
+@click.option(
+    "--proof",
+    "proofs",
+    multiple=True,
+    type=click.Choice(["vc-jwt", "data-integrity"]),
+    help="Proof formats of each credential (repeatable; default: both).",
+)
+@pass_state
+def issuer_init(
+    state: _State,
+    name: str,
+    url: str,
+    email: str,
+    description: str,
+    image: str,
+    identity: str,
+    base_url: str,
+    slug: str,
+    jwt_alg: str,
+    proofs: Sequence[str],
+) -> None:
+    """Create the issuer profile and its signing keys (Ed25519 and RSA-2048).
+
+    Private keys are written to the instance's keys/ folder, readable by you
+    only (set MCEMBED_ISSUER_KEY_PASSPHRASE to encrypt them as well).
+    """
+    from .badges import IdentityKind, IssuerProfile, KeyType, ProofFormat, init_issuer
+
+    kind = IdentityKind(identity)
+    if kind is IdentityKind.DID_KEY and jwt_alg == "RS256":
+        jwt_alg = "EdDSA"  # a did:key is one Ed25519 key
+    profile = IssuerProfile(
+        name=name,
+        url=url,
+        email=email,
+        description=description,
+        image=image,
+        identity=kind,
+        base_url=base_url.rstrip("/"),
+        slug=slug,
+        jwt_alg=KeyType(jwt_alg),
+        proofs=tuple(ProofFormat(p) for p in proofs)
+        or (ProofFormat.VC_JWT, ProofFormat.DATA_INTEGRITY),
+    )
+    created = init_issuer(state.settings, profile)
+    click.echo(f"Created the issuer {created.id}")
+    for key in created.keys.keys:
+        click.echo(f"  key {key.kid} ({key.alg})")
+    click.echo(f"Keys are in {state.settings.instance / 'keys'} (private keys mode 0600).")
+    if kind is IdentityKind.HTTPS:
+        click.echo(f"The web tool publishes the profile at {created.id}")
+    elif kind is IdentityKind.DID_WEB:
+        did_url = f"{profile.base_url}/issuers/{slug}/did.json"
+        click.echo(f"The web tool publishes the DID document at {did_url}")
+    else:
+        click.echo("A did:key resolves offline; it cannot rotate its key.")
+
+
+@issuer.command("rotate-key")
+@pass_state
+def issuer_rotate_key(state: _State) -> None:
+    """Add new signing keys; the old ones stay published so earlier badges verify."""
+    from .badges import rotate_issuer_key
+
+    rotated = rotate_issuer_key(state.settings)
+    click.echo(f"Added new keys to {rotated.id}; {len(rotated.keys.keys)} keys are published:")
+    for key in rotated.keys.keys:
+        click.echo(f"  key {key.kid} ({key.alg}, created {key.created_at:%Y-%m-%d})")
+
+
+_MARKS = {True: "ok  ", False: "FAIL", None: "--  "}
+_VERDICTS = {
+    "valid": "This credential is valid.",
+    "revoked": "This credential has been REVOKED by its issuer.",
+    "expired": "This credential has EXPIRED.",
+    "not yet valid": "This credential is NOT VALID YET.",
+    "invalid": "This credential is NOT valid.",
+}
+
+
+def _read_source(source: str) -> bytes:
+    from .badges import https_fetch
+    from .badges.baking import MAX_IMAGE_BYTES
+
+    if source.startswith("https://"):
+        return https_fetch(source, max_bytes=MAX_IMAGE_BYTES, timeout=10)
+    if source == "-":
+        return sys.stdin.buffer.read(MAX_IMAGE_BYTES + 1)
+    path = Path(source)
+    if not path.is_file():
+        raise click.ClickException(f"{source} is not a file or an https:// URL.")
+    if path.stat().st_size > MAX_IMAGE_BYTES:
+        raise click.ClickException(f"{source} is larger than {MAX_IMAGE_BYTES} bytes.")
+    return path.read_bytes()
+
+
+@cli.command()
+@click.argument("source", metavar="FILE_OR_URL")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.option("--offline", is_flag=True, help="Fetch nothing (issuer keys, revocation lists).")
+@pass_state
+def verify(state: _State, source: str, as_json: bool, offline: bool) -> None:
+    """Verify a badge: JSON, a VC-JWT, or a PNG or SVG image with one baked in.
+
+    Every check is reported in words. Exit status is 0 when the credential is
+    valid, 1 when it is not (revoked, expired, changed, unknown issuer...).
+    """
+    from .badges import IssuerIdentity, KeyResolver, Verifier, https_fetch
+    from .badges.issuing import instance_fetcher, keys_dir, load_issuer
+    from .badges.verify import Fetcher
+
+    data = _read_source(source)
+    fetch: Fetcher | None = None if offline else https_fetch
+    trusted: list[IssuerIdentity] = []
+    if (keys_dir(state.settings) / "issuer.json").exists():
+        local = load_issuer(state.settings)
+        trusted.append(local)
+        fetch = instance_fetcher(state.service().store, local, fallback=fetch)
+    result = Verifier(KeyResolver(fetch, trusted), fetch=fetch).verify(data)
+    if as_json:
+        click.echo(json.dumps(result.to_data(), indent=2))
+    else:
+        if result.credential is not None and isinstance(result.credential.get("id"), str):
+            click.echo(f"Credential {result.credential['id']}")
+        for check in result.checks:
+            click.echo(f"{_MARKS[check.passed]} {check.name}: {check.message}")
+        click.echo(click.style(_VERDICTS[result.status], bold=True))
+    if not result.valid:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("award_id", metavar="AWARD")
+@click.option("--reason", required=True, help="Why: shown to the holder and to verifiers.")
+@pass_state
+def revoke(state: _State, award_id: str, reason: str) -> None:
+    """Revoke an award; the issuer's signed revocation list lists it from now on."""
+    from .badges.openbadges import PublicUrls
+
+    service = state.service()
+    revoked = service.revoke(Actor.system(), award_id, reason=reason)
+    click.echo(f"Revoked award {revoked.id}: {revoked.revocation_reason}")
+    recognizer = service.recognizer
+    urls = getattr(recognizer, "urls", None)
+    if isinstance(urls, PublicUrls) and urls.status_list():
+        click.echo(f"Verifiers see it in the revocation list at {urls.status_list()}")
+
+
+@cli.command("award")
+@click.option("--credential", "credential_id", required=True, help="The credential's id.")
+@click.option(
+    "--csv",
+    "csv_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Learners: a header row with id (or learner_id) and optionally name, email, course_id.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for each learner's credential (.json, .jwt) and baked badge (.png, .svg).",
+)
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
+@pass_state
+def award(
+    state: _State, credential_id: str, csv_file: Path, out_dir: Path, batch_size: int
+) -> None:
+    """Award a credential to every learner of a CSV file, with a progress bar.
+
+    Safe to run again after a crash or Ctrl-C: nobody is awarded twice, and
+    files are written whole or not at all.
+    """
+    from .badges import award_cohort, read_cohort_csv
+
+    service = state.service()
+    if service.recognizer is None:
+        raise click.ClickException(
+            "This instance has no issuer yet, so badges cannot be signed; "
+            "run `mcembed issuer init` first."
+        )
+    rows = read_cohort_csv(csv_file)
+    with click.progressbar(length=len(rows), label=f"Awarding {credential_id}") as bar:
+        result = award_cohort(
+            service,
+            Actor.system(),
+            credential_id,
+            rows,
+            out_dir,
+            batch_size=batch_size,
+            progress=bar.update,
+        )
+    click.echo(
+        f"Awarded {result.issued}, already held {result.already_held}; "
+        f"wrote {result.files_written} files to {out_dir}."
+    )
+
+
 # --- notebook workshops (the jupyter extra; imported only when a command runs) -------
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
@@ -29,6 +30,34 @@ _converter.register_unstructure_hook_func(
     lambda t: t in (set, frozenset) or getattr(t, "__origin__", None) in (set, frozenset),
     lambda v: sorted(_converter.unstructure(x) for x in v),
 )
+
+
+def _award_hooks() -> None:
+    # An award's signed documents are JSON data already (a credential is
+    # 6 KB of nested dicts): walking them value by value was most of the
+    # cost of storing an award. They are copied through as they are.
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    from .awards import Award
+
+    fields = make_dict_unstructure_fn(Award, _converter, documents=override(omit=True))
+    rebuild = make_dict_structure_fn(Award, _converter, documents=override(omit=True))
+
+    def unstructure(award: Award) -> dict[str, Any]:
+        data = fields(award)
+        data["documents"] = dict(award.documents)
+        return data
+
+    def structure(data: Any, _: Any) -> Award:
+        award = rebuild(data, Award)
+        documents = data.get("documents") or {}
+        return replace(award, documents=dict(documents)) if documents else award
+
+    _converter.register_unstructure_hook(Award, unstructure)
+    _converter.register_structure_hook(Award, structure)
+
+
+_award_hooks()
 
 
 def _parse_datetime(value: Any) -> datetime:

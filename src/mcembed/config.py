@@ -90,6 +90,11 @@ SETTINGS: tuple[Setting, ...] = (
         "sends them.",
     ),
     Setting(
+        "MCEMBED_ISSUER_KEY_PASSPHRASE",
+        "none (key files are mode 0600)",
+        "Encrypts the issuer's private key files; needed to read them once set.",
+    ),
+    Setting(
         "MCEMBED_LEARNER",
         "the login name",
         "Offline notebook workshops: the learner id that evidence is recorded under.",
@@ -127,6 +132,7 @@ class Settings:
     base_url: str = ""
     max_upload_bytes: int = _DEFAULT_MAX_UPLOAD
     auto_migrate: bool | None = None
+    issuer_key_passphrase: str = field(default="", repr=False)
 
     @property
     def resolved_database_url(self) -> str:
@@ -181,4 +187,5 @@ class Settings:
             base_url=base_url,
             max_upload_bytes=max_bytes,
             auto_migrate=None if auto is None else _truthy("MCEMBED_AUTO_MIGRATE", auto),
+            issuer_key_passphrase=env.get("MCEMBED_ISSUER_KEY_PASSPHRASE", ""),
         )

@@ -28,4 +28,9 @@ def open_service(settings: Settings | None = None, **service_options: Any) -> Se
     store = SqlStore(settings.resolved_database_url, migrate=settings.migrate_on_start)
     blobs = LocalBlobStore(settings.files_dir)
     service_options.setdefault("max_upload_bytes", settings.max_upload_bytes)
+    if "recognizer" not in service_options:
+        # every award made through the instance carries its signed Open Badges
+        from .badges.issuing import open_recognizer
+
+        service_options["recognizer"] = open_recognizer(settings)
     return Service(store, blobs, **service_options)

@@ -556,6 +556,61 @@ class Service:
         self._emit(tx, Event(name="awarded", award=award))
         return award
 
+    def award_learners(
+        self,
+        actor: Actor,
+        credential_id: str,
+        learners: Sequence[Person],
+        *,
+        course_id: str = "",
+    ) -> list[tuple[Award, bool]]:
+        """Award a credential directly to each of ``learners`` (a cohort, from a
+        list), in one transaction; administrators only.
+
+        Safe to repeat: a learner who already holds an award of this credential
+        in this course (active, expired or revoked) gets it back, not a second one.
+
+        Returns:
+            ``(award, created)`` per learner, in order.
+        """
+        access.require_admin(actor)
+        now = self.clock.now()
+        out: list[tuple[Award, bool]] = []
+        with self.store.transaction() as tx:
+            credential = tx.find_credential(credential_id)
+            if credential is None:
+                names = [c.id for c in tx.list_credentials()]
+                raise NotFound(_unknown("credential", credential_id, None, names))
+            # one statement per batch, not per learner: a cohort is thousands
+            tx.put_people(learners)
+            held = tx.find_latest_awards([p.id for p in learners], credential.id, course_id)
+            new: list[Award] = []
+            for person in learners:
+                found = held.get(person.id)
+                if found is not None:
+                    out.append((found, False))
+                    continue
+                award = Award(
+                    id=self.ids.new("awd"),
+                    kind=AwardKind.CREDENTIAL,
+                    credential_id=credential.id,
+                    credential_version=credential.version,
+                    learner_id=person.id,
+                    course_id=course_id,
+                    issued_at=now,
+                    expires_at=credential.validity.expires(now) if credential.validity else None,
+                )
+                if self.recognizer is not None:
+                    documents = self.recognizer.recognize(award, credential, person)
+                    award = replace(award, documents=dict(documents))
+                held[person.id] = award
+                new.append(award)
+                out.append((award, True))
+            tx.add_awards(new)
+            for award in new:
+                self._emit(tx, Event(name="awarded", award=award))
+        return out
+
     def revoke(self, actor: Actor, award_id: str, *, reason: str) -> Award:
         """Revoke an award (administrators, or instructors of its course).
 

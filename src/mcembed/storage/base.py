@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from ..awards import Award
+from ..awards import Award, AwardStatus
 from ..credentials import Credential, Issuer
 from ..grades import DeliveryState, GradeDelivery
 from ..launches import LaunchContext, LoginState
@@ -96,6 +96,7 @@ class AwardFilter:
     course_id: str | None = None
     learner_id: str | None = None
     credential_id: str | None = None
+    status: AwardStatus | None = None
     limit: int = 1000
     offset: int = 0
 
@@ -257,6 +258,18 @@ class Transaction(Protocol):
         ...
 
     def update_tool_key(self, key: ToolKey) -> None: ...
+
+    # bulk award (a cohort in one batch)
+    def put_people(self, people: Sequence[Person]) -> None: ...
+    def find_latest_awards(
+        self, learner_ids: Sequence[str], credential_id: str, course_id: str
+    ) -> dict[str, Award]:
+        """The newest award of a credential in a course, per learner who has one."""
+        ...
+
+    def add_awards(self, awards: Sequence[Award]) -> None:
+        """Add every award, or none (``Conflict`` if one exists)."""
+        ...
 
 
 class Store(Protocol):

@@ -7,7 +7,7 @@ raises leaves the store exactly as it was, like the SQL stores.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -264,9 +264,38 @@ class _MemoryTransaction(LtiMemoryRepositories):
             if (where.course_id is None or a.course_id == where.course_id)
             and (where.learner_id is None or a.learner_id == where.learner_id)
             and (where.credential_id is None or a.credential_id == where.credential_id)
+            and (where.status is None or a.status is where.status)
         ]
         rows.sort(key=lambda a: (a.issued_at, a.id), reverse=True)
         return Page(items=rows[where.offset : where.offset + where.limit], total=len(rows))
+
+    # bulk award
+    def put_people(self, people: Sequence[Person]) -> None:
+        for person in people:
+            self.put_person(person)
+
+    def find_latest_awards(
+        self, learner_ids: Sequence[str], credential_id: str, course_id: str
+    ) -> dict[str, Award]:
+        wanted = set(learner_ids)
+        found: dict[str, Award] = {}
+        for a in sorted(self.t.awards.values(), key=lambda a: (a.issued_at, a.id)):
+            if a.learner_id in wanted and (a.credential_id, a.course_id) == (
+                credential_id,
+                course_id,
+            ):
+                found[a.learner_id] = a
+        return found
+
+    def add_awards(self, awards: Sequence[Award]) -> None:
+        mark = len(self.undo)
+        try:
+            for award in awards:
+                self.add_award(award)
+        except Conflict:
+            while len(self.undo) > mark:
+                self.undo.pop()()
+            raise
 
 
 class MemoryStore:
