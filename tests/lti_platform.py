@@ -180,6 +180,13 @@ class PlatformEmulator:
             return self.auth(req)
         if path == "/course":
             return self.course_page(req)
+        if path == "/frame":
+            src = req.args["src"]
+            return self._html(
+                f"<header><strong>Emulated LMS</strong></header><main>"
+                f'<iframe class="tool" name="tool" title="mcembed" src="{src}">'
+                "</iframe></main>"
+            )
         if path == "/storage-frame":
             return self.storage_frame()
         if path == "/deep-link-return":

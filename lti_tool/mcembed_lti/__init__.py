@@ -18,10 +18,12 @@ from flask import Flask, Response, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mcembed import Event, Service
+from mcembed.badges import open_recognizer
 from mcembed.clock import SystemClock
 from mcembed.lms import Lms
 from mcembed.storage import LocalBlobStore, SqlStore, Transaction
 
+from .badges import Badges, public_fetch
 from .config import DbToolConf, ToolSettings
 from .errors import register_error_handlers
 from .grades import AgsSender, Dispatcher, NoDispatcher, RqDispatcher, ThreadDispatcher
@@ -53,6 +55,7 @@ class Tool:
     http: requests.Session
     redis: Any = None
     recent: ShortCache = field(default_factory=lambda: ShortCache(30.0))
+    badges: Any = None
 
     def listener(self, event: Event, tx: Transaction) -> None:
         """The ``Service`` listener: write grade deliveries in the event's
@@ -114,10 +117,11 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
         blobs,
         clock=clock,
         ids=ids,
-        recognizer=opts.get("RECOGNIZER"),
+        recognizer=opts["RECOGNIZER"] if "RECOGNIZER" in opts else open_recognizer(core),
         listeners=[tool.listener],
         max_upload_bytes=core.max_upload_bytes,
     )
+    tool.badges = Badges(tool.service, fetch=opts.get("BADGE_FETCH", public_fetch))
     dispatcher: Dispatcher | None = opts.get("GRADE_DISPATCHER")
     if dispatcher is None:
         if redis is not None:
@@ -188,9 +192,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             x_prefix=settings.proxy_count,
         )
 
-    from .views import learner, lti, review
+    from .views import learner, lti, public, review
 
     app.register_blueprint(lti.bp)
+    app.register_blueprint(public.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(review.bp)
     from .pages import install

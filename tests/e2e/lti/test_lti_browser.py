@@ -17,7 +17,8 @@ import pytest
 
 from factories import make_credential
 from lti_platform import Member, PlatformEmulator, make_app, new_key, serve
-from mcembed import Actor, load_pack
+from mcembed import Actor, Settings, load_pack
+from mcembed.badges import IssuerProfile, init_issuer
 from mcembed_lti.grades import deliver_due
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -66,7 +67,16 @@ def lms(tmp_path: Path, platform_key: Any, live_wsgi: Any) -> Iterator[Lms]:
     emu = PlatformEmulator(private_pem=platform_key[0], public_jwk=platform_key[1])
     with serve(emu) as base:
         emu.base = base.replace("127.0.0.1", "localhost")
-        app = make_app(tmp_path / "instance", emu)
+        init_issuer(
+            Settings(instance=tmp_path / "instance"),
+            IssuerProfile(
+                name="Riverbend District",
+                url="https://riverbend.example.org",
+                base_url="http://127.0.0.1",
+                slug="main",
+            ),
+        )
+        app = make_app(tmp_path / "instance", emu, BADGE_FETCH=None)
         tool = app.extensions["mcembed_lti"]
         tool.lms.add_platform(
             Actor.system(), **emu.urls, name="Emulated LMS", deployment_ids=[emu.deployment_id]
@@ -293,3 +303,43 @@ def test_moodle_without_storage_offers_a_new_window_that_then_works(
     violations = axe(popup)
     assert violations == []
     popup.screenshot(path=str(SHOTS / "lti-new-window-launched.png"))
+
+
+def award_over_http(page: Any, browser: Any, lms: Lms, tmp_path: Path) -> str:
+    submit_as_learner(page, lms, tmp_path)
+    teacher = browser.new_context().new_page()
+    frame = open_tool(teacher, lms, "/review/", **TEACHER)
+    frame.get_by_role("link", name="Lee Learner").click()
+    frame.locator("fieldset", has_text="Design").get_by_label("Exemplary").check()
+    frame.locator("fieldset", has_text="Impact").get_by_label("Proficient").check()
+    frame.get_by_role("button", name="Record review").click()
+    frame.wait_for_url("**notice=reviewed**")
+    teacher.context.close()
+    [award] = lms.tool.service.list_awards(Actor.system())
+    return str(award.id)
+
+
+def test_public_pages_share_verify_and_issuer(
+    page: Any, browser: Any, lms: Lms, axe: Any, screenshot: Any, tmp_path: Path
+) -> None:
+    """The share page, the issuer and /verify, framed like the rest."""
+    award_id = award_over_http(page, browser, lms, tmp_path)
+    learner = open_tool(page, lms, "/learn/credentials/", **LEARNER)
+    assert "Public share link" in learner.content()
+    check(learner, page, axe, screenshot, "lti-learner-awarded-downloads")
+    for name, path in (
+        ("public-credential", f"/credentials/{award_id}"),
+        ("public-issuer", "/issuers/main"),
+        ("public-verify", "/verify"),
+    ):
+        page.goto(f"{lms.emulator.base}/frame?src={quote(lms.tool_url + path)}")
+        frame = page.frame(name="tool")
+        frame.wait_for_load_state("load")
+        check(frame, page, axe, screenshot, f"lti-{name}")
+    png = page.request.get(f"{lms.tool_url}/credentials/{award_id}/badge.png").body()
+    badge = tmp_path / "badge.png"
+    badge.write_bytes(png)
+    frame.get_by_label("Badge file").set_input_files(str(badge))
+    frame.get_by_role("button", name="Verify").click()
+    frame.wait_for_selector("text=This credential is valid.")
+    check(frame, page, axe, screenshot, "lti-public-verify-result")
