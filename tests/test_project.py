@@ -59,3 +59,21 @@ def test_every_env_variable_the_code_reads_is_a_setting() -> None:
     for path in (ROOT / "src").rglob("*.py"):
         used |= set(re.findall(r'"(MCEMBED_[A-Z_]+)"', path.read_text()))
     assert used <= names, used - names
+
+
+def test_every_package_data_pattern_matches_a_file() -> None:
+    """A pattern that matches nothing leaves files out of the wheel (mcembed init's template)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    roots = config["tool"]["setuptools"]["packages"]["find"]["where"]
+    for package, patterns in config["tool"]["setuptools"]["package-data"].items():
+        (base,) = [ROOT / r / package for r in roots if (ROOT / r / package).is_dir()]
+        for pattern in patterns:
+            assert [p for p in base.glob(pattern) if p.is_file()], f"{package}: {pattern}"
+
+
+def test_settings_take_the_instance_as_text_or_path() -> None:
+    from pathlib import Path
+
+    assert mcembed.Settings(instance="somewhere").instance == Path("somewhere")

@@ -13,14 +13,41 @@ from importlib.metadata import version as _version
 
 from .access import Actor as Actor
 from .access import Role as Role
+from .analytics import AnalyticsReport as AnalyticsReport
+from .analytics import Figure as Figure
+from .analytics import FigureRow as FigureRow
+from .analytics import Grouping as Grouping
+from .analytics import ReviewerRow as ReviewerRow
 from .awards import Award as Award
 from .awards import AwardKind as AwardKind
 from .awards import AwardStatus as AwardStatus
+from .boards import Board as Board
+from .boards import BoardCell as BoardCell
+from .boards import BoardRow as BoardRow
+from .boards import CellStatus as CellStatus
+from .boards import CoachingNeed as CoachingNeed
+from .boards import CoachingReason as CoachingReason
+from .boards import Reminder as Reminder
 from .catalog import rank as rank
 from .clock import FixedClock as FixedClock
 from .clock import RandomIds as RandomIds
 from .clock import SequentialIds as SequentialIds
 from .clock import SystemClock as SystemClock
+from .clr import ClrSigner as ClrSigner
+from .cohorts import Checkpoint as Checkpoint
+from .cohorts import Cohort as Cohort
+from .cohorts import CohortMember as CohortMember
+from .cohorts import Meeting as Meeting
+from .cohorts import MeetingKind as MeetingKind
+from .cohorts import MemberNote as MemberNote
+from .cohorts import MemberStatus as MemberStatus
+from .cohorts import Step as Step
+from .community import Community as Community
+from .community_cohorts import CohortView as CohortView
+from .community_cohorts import Showcase as Showcase
+from .community_cohorts import ShowcaseMember as ShowcaseMember
+from .community_portfolio import ClrExport as ClrExport
+from .community_portfolio import NewShareLink as NewShareLink
 from .config import Settings as Settings
 from .credentials import Alignment as Alignment
 from .credentials import CodeCheck as CodeCheck
@@ -31,6 +58,9 @@ from .credentials import Issuer as Issuer
 from .credentials import MethodComponent as MethodComponent
 from .credentials import Resource as Resource
 from .credentials import ValidityPeriod as ValidityPeriod
+from .directory import DirectoryEntry as DirectoryEntry
+from .directory import DirectoryListing as DirectoryListing
+from .directory import HeldCredential as HeldCredential
 from .errors import AlreadyDecided as AlreadyDecided
 from .errors import BadgeError as BadgeError
 from .errors import ConfigError as ConfigError
@@ -53,10 +83,25 @@ from .evidence import WordCount as WordCount
 from .evidence import count_words as count_words
 from .evidence import word_count as word_count
 from .instance import open_service as open_service
+from .notifications import Notification as Notification
+from .notifications import NotificationKind as NotificationKind
 from .packs import Pack as Pack
 from .packs import load_pack as load_pack
 from .packs import pack_schema as pack_schema
 from .people import Person as Person
+from .portfolio import EvidenceShare as EvidenceShare
+from .portfolio import Portfolio as Portfolio
+from .portfolio import PortfolioEntry as PortfolioEntry
+from .portfolio import PublicEntry as PublicEntry
+from .portfolio import PublicPortfolio as PublicPortfolio
+from .portfolio import RubricResult as RubricResult
+from .portfolio import ShareLink as ShareLink
+from .recommendations import Goal as Goal
+from .recommendations import ReceivedRecommendation as ReceivedRecommendation
+from .recommendations import Recommendation as Recommendation
+from .recommendations import RecommendationStatus as RecommendationStatus
+from .recommendations import RecommenderRole as RecommenderRole
+from .recommendations import SentRecommendation as SentRecommendation
 from .reviews import CriterionScore as CriterionScore
 from .reviews import Review as Review
 from .reviews import SelfAssessment as SelfAssessment
@@ -92,55 +137,100 @@ __all__ = [
     "Actor",
     "Alignment",
     "AlreadyDecided",
+    "AnalyticsReport",
     "Attempt",
     "Award",
     "AwardKind",
     "AwardStatus",
     "BadgeError",
     "BlobRef",
+    "Board",
+    "BoardCell",
+    "BoardRow",
+    "CellStatus",
     "CheckResult",
+    "Checkpoint",
+    "ClrExport",
+    "ClrSigner",
+    "CoachingNeed",
+    "CoachingReason",
     "CodeCheck",
+    "Cohort",
+    "CohortMember",
+    "CohortView",
+    "Community",
     "ConfigError",
     "Conflict",
     "Credential",
     "Criterion",
     "CriterionScore",
     "Decision",
+    "DirectoryEntry",
+    "DirectoryListing",
     "EarningRule",
     "Event",
     "EvidenceError",
     "EvidenceItem",
     "EvidenceKind",
     "EvidenceRequirement",
+    "EvidenceShare",
+    "Figure",
+    "FigureRow",
     "FixedClock",
+    "Goal",
+    "Grouping",
+    "HeldCredential",
     "HistoryEntry",
     "InvalidTransition",
     "Issuer",
     "Level",
     "Location",
     "McembedError",
+    "Meeting",
+    "MeetingKind",
+    "MemberNote",
+    "MemberStatus",
     "MethodComponent",
+    "NewShareLink",
     "NotFound",
+    "Notification",
+    "NotificationKind",
     "Pack",
     "PackChanges",
     "PackError",
     "PassingRule",
     "PermissionDenied",
     "Person",
+    "Portfolio",
+    "PortfolioEntry",
     "Problem",
+    "PublicEntry",
+    "PublicPortfolio",
     "RandomIds",
+    "ReceivedRecommendation",
     "Recognizer",
+    "Recommendation",
+    "RecommendationStatus",
+    "RecommenderRole",
+    "Reminder",
     "Resource",
     "Review",
     "ReviewOutcome",
+    "ReviewerRow",
     "Role",
     "Rubric",
+    "RubricResult",
     "SelfAssessment",
+    "SentRecommendation",
     "SequentialIds",
     "Service",
     "Settings",
+    "ShareLink",
+    "Showcase",
+    "ShowcaseMember",
     "SigningError",
     "Stack",
+    "Step",
     "Submission",
     "SubmissionDetail",
     "SubmissionState",

@@ -11,29 +11,47 @@ Rules:
   submissions of their course, never their own.
 - An administrator may do anything on the instance.
 - One course never sees another course's submissions or awards.
+- Cohorts belong to a course. Instructors of the course and the cohort's
+  facilitators manage it; its members see it; notes on a member are read by
+  the cohort's facilitators only (and administrators).
+- Analytics are for the roles the instance allows (``MCEMBED_ANALYTICS_ROLES``),
+  in their own course; administrators see every course.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .awards import Award
-from .errors import PermissionDenied
+from .cohorts import Cohort, CohortMember, MemberStatus
+from .errors import ConfigError, PermissionDenied, did_you_mean
 from .submissions import Submission
 
 __all__ = [
+    "DEFAULT_ANALYTICS_ROLES",
     "REVIEWER_ROLES",
     "Actor",
     "Role",
+    "can_manage_cohort",
+    "can_read_member_notes",
     "can_review",
+    "can_see_analytics",
     "can_see_award",
+    "can_see_cohort",
     "can_see_submission",
+    "parse_roles",
     "require_admin",
+    "require_analytics",
+    "require_cohort_creator",
+    "require_manage_cohort",
+    "require_member_notes",
     "require_owner",
     "require_reviewer",
     "require_reviewer_of",
     "require_see_award",
+    "require_see_cohort",
     "require_see_submission",
 ]
 
@@ -46,6 +64,7 @@ class Role(StrEnum):
 
 
 REVIEWER_ROLES = frozenset({Role.INSTRUCTOR, Role.TEACHING_ASSISTANT, Role.ADMIN})
+DEFAULT_ANALYTICS_ROLES = frozenset({Role.INSTRUCTOR, Role.ADMIN})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,3 +168,103 @@ def require_see_award(actor: Actor, award: Award) -> None:
         raise PermissionDenied(
             f"You cannot see award {award.id}: only its holder and the reviewers of its course can."
         )
+
+
+# --- cohorts ------------------------------------------------------------------------
+
+
+def _is_instructor_in(actor: Actor, course_id: str) -> bool:
+    return Role.INSTRUCTOR in actor.roles and _same_course(actor, course_id)
+
+
+def require_cohort_creator(actor: Actor, course_id: str) -> None:
+    """Creating a cohort needs the instructor role in its course (or admin)."""
+    if not (actor.is_admin or _is_instructor_in(actor, course_id)):
+        raise PermissionDenied("Creating a cohort needs the instructor role in the course.")
+
+
+def can_manage_cohort(actor: Actor, cohort: Cohort) -> bool:
+    """Administrators, and in the cohort's course its facilitators and instructors."""
+    if actor.is_admin:
+        return True
+    if not _same_course(actor, cohort.course_id):
+        return False
+    return cohort.is_facilitator(actor.id) or Role.INSTRUCTOR in actor.roles
+
+
+def can_see_cohort(actor: Actor, cohort: Cohort, member: CohortMember | None) -> bool:
+    """Those who manage it, and its invited or active members (in its course)."""
+    if can_manage_cohort(actor, cohort):
+        return True
+    return (
+        _same_course(actor, cohort.course_id)
+        and member is not None
+        and member.person_id == actor.id
+        and member.status in (MemberStatus.INVITED, MemberStatus.ACTIVE)
+    )
+
+
+def can_read_member_notes(actor: Actor, cohort: Cohort) -> bool:
+    """Only the cohort's facilitators, in its course (and administrators)."""
+    if actor.is_admin:
+        return True
+    return _same_course(actor, cohort.course_id) and cohort.is_facilitator(actor.id)
+
+
+def require_manage_cohort(actor: Actor, cohort: Cohort) -> None:
+    if not can_manage_cohort(actor, cohort):
+        raise PermissionDenied(
+            f"You cannot change cohort {cohort.name!r}: only its facilitators and the "
+            "instructors of its course can."
+        )
+
+
+def require_see_cohort(actor: Actor, cohort: Cohort, member: CohortMember | None) -> None:
+    if not can_see_cohort(actor, cohort, member):
+        # a cohort of another course is not even confirmed to exist
+        raise PermissionDenied("You cannot see this cohort: it is not one of yours.")
+
+
+def require_member_notes(actor: Actor, cohort: Cohort) -> None:
+    if not can_read_member_notes(actor, cohort):
+        raise PermissionDenied(
+            f"Notes on the members of {cohort.name!r} are for its facilitators only."
+        )
+
+
+# --- analytics ----------------------------------------------------------------------
+
+
+def parse_roles(value: str, *, setting: str = "MCEMBED_ANALYTICS_ROLES") -> frozenset[Role]:
+    """``"instructor, admin"`` -> the roles; an unknown name raises ``ConfigError``."""
+    names = [n.strip().lower() for n in value.split(",") if n.strip()]
+    if not names:
+        raise ConfigError(f"{setting} names no role; use e.g. 'instructor,admin'")
+    known = [r.value for r in Role]
+    roles = set()
+    for name in names:
+        if name not in known:
+            raise ConfigError(
+                f"{setting}: {name!r} is not a role{did_you_mean(name, known)}; "
+                f"the roles are {', '.join(known)}"
+            )
+        roles.add(Role(name))
+    return frozenset(roles)
+
+
+def can_see_analytics(actor: Actor, course_id: str | None, roles: Iterable[Role]) -> bool:
+    """One of ``roles``, and (unless an administrator) only the actor's own course."""
+    if not actor.roles & frozenset(roles):
+        return False
+    if actor.is_admin:
+        return True
+    return course_id is not None and _same_course(actor, course_id)
+
+
+def require_analytics(actor: Actor, course_id: str | None, roles: Iterable[Role]) -> None:
+    roles = frozenset(roles)
+    if not actor.roles & roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise PermissionDenied(f"Programme analytics are for these roles: {allowed}.")
+    if not can_see_analytics(actor, course_id, roles):
+        raise PermissionDenied("You can see the analytics of your own course only.")

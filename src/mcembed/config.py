@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .access import DEFAULT_ANALYTICS_ROLES, Role, parse_roles
 from .errors import ConfigError
 
 __all__ = ["SETTINGS", "Setting", "Settings"]
@@ -99,6 +100,17 @@ SETTINGS: tuple[Setting, ...] = (
         "the login name",
         "Offline notebook workshops: the learner id that evidence is recorded under.",
     ),
+    Setting(
+        "MCEMBED_ANALYTICS_ROLES",
+        "instructor,admin",
+        "Roles that may see programme analytics (comma-separated: learner, "
+        "teaching_assistant, instructor, admin); in their own course, admins in all.",
+    ),
+    Setting(
+        "MCEMBED_ANALYTICS_MIN_GROUP",
+        "5",
+        'Smallest group analytics show: counts below it are shown as "<5" (at least 2).',
+    ),
 )
 
 _DEFAULT_MAX_UPLOAD = 25 * 1024 * 1024
@@ -133,6 +145,13 @@ class Settings:
     max_upload_bytes: int = _DEFAULT_MAX_UPLOAD
     auto_migrate: bool | None = None
     issuer_key_passphrase: str = field(default="", repr=False)
+    analytics_roles: frozenset[Role] = DEFAULT_ANALYTICS_ROLES
+    analytics_min_group: int = 5
+
+    def __post_init__(self) -> None:
+        # Settings(instance="instance") reads as naturally as a Path
+        if not isinstance(self.instance, Path):
+            object.__setattr__(self, "instance", Path(self.instance))
 
     @property
     def resolved_database_url(self) -> str:
@@ -178,6 +197,16 @@ class Settings:
         base_url = env.get("MCEMBED_BASE_URL", "").strip().rstrip("/")
         if base_url and not base_url.startswith(("http://", "https://")):
             raise ConfigError(f"MCEMBED_BASE_URL must start with https:// (got {base_url!r})")
+        roles = env.get("MCEMBED_ANALYTICS_ROLES", "").strip()
+        min_group_text = env.get("MCEMBED_ANALYTICS_MIN_GROUP", "").strip() or "5"
+        try:
+            min_group = int(min_group_text)
+        except ValueError:
+            raise ConfigError(
+                f"MCEMBED_ANALYTICS_MIN_GROUP must be a whole number (got {min_group_text!r})"
+            ) from None
+        if min_group < 2:
+            raise ConfigError(f"MCEMBED_ANALYTICS_MIN_GROUP must be at least 2 (got {min_group})")
         return cls(
             instance=Path(
                 instance if instance is not None else env.get("MCEMBED_INSTANCE") or "instance"
@@ -188,4 +217,6 @@ class Settings:
             max_upload_bytes=max_bytes,
             auto_migrate=None if auto is None else _truthy("MCEMBED_AUTO_MIGRATE", auto),
             issuer_key_passphrase=env.get("MCEMBED_ISSUER_KEY_PASSPHRASE", ""),
+            analytics_roles=parse_roles(roles) if roles else DEFAULT_ANALYTICS_ROLES,
+            analytics_min_group=min_group,
         )

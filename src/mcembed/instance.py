@@ -33,4 +33,12 @@ def open_service(settings: Settings | None = None, **service_options: Any) -> Se
         from .badges.issuing import open_recognizer
 
         service_options["recognizer"] = open_recognizer(settings)
-    return Service(store, blobs, **service_options)
+    service = Service(store, blobs, **service_options)
+    from .community import Community
+
+    # the recognizer also signs the CLR learner records of completed stacks
+    recognizer = service_options["recognizer"]
+    service.community = Community.from_settings(
+        service, settings, clr_signer=recognizer if hasattr(recognizer, "sign_clr") else None
+    )
+    return service

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from . import access
 from .access import Actor
@@ -45,6 +45,9 @@ from .storage.base import (
 )
 from .storage.blobs import BlobStore
 from .submissions import Action, Submission, SubmissionState
+
+if TYPE_CHECKING:
+    from .community import Community
 
 __all__ = [
     "Event",
@@ -150,6 +153,21 @@ class Service:
         self.recognizer = recognizer
         self.listeners = list(listeners)
         self.max_upload_bytes = max_upload_bytes
+        self._community: Community | None = None
+
+    @property
+    def community(self) -> Community:
+        """Cohorts, recommendations, portfolio, directory and analytics on this
+        service's store (``mcembed.community``); built on first use."""
+        if self._community is None:
+            from .community import Community
+
+            self._community = Community(self)
+        return self._community
+
+    @community.setter
+    def community(self, community: Community) -> None:
+        self._community = community
 
     # --- packs and the catalog ------------------------------------------------
 

@@ -117,3 +117,44 @@ def test_open_service_signs_awards_with_the_instance_issuer(tmp_path: Path) -> N
         assert service.recognizer.issuer.id == "https://b.example/issuers/main"
     finally:
         service.store.close()
+
+
+def test_a_completed_stack_exports_a_signed_learner_record(
+    store: Any, clock: FixedClock, ring: KeyRing
+) -> None:
+    """The CLR 2.0 record is a VC-JWT of the issuer, its claims those of the record."""
+    from mcembed import AwardKind, Stack
+    from mcembed.badges.jws import parse_compact, verify_compact
+    from mcembed.community import Community
+
+    issuer = make_issuer(ring)
+    recognizer = recognizer_for(issuer)
+    service = Service(store, MemoryBlobStore(), clock=clock, ids=SequentialIds(),
+                      recognizer=recognizer)
+    with store.transaction() as tx:
+        tx.add_credential(make_credential())
+        tx.add_stack(Stack(id="lead", version="1", name="Lead", summary="Leads.",
+                           members=("evaluate-impact",)))
+    sub = submitted(service)
+    service.record_review(REVIEWER, sub.id, scores(design="Proficient", impact="Exemplary"))
+    stack_award = next(a for a in service.list_awards(LEARNER) if a.kind is AwardKind.STACK)
+    export = Community(service, clr_signer=recognizer).export_clr(LEARNER, stack_award.id)
+    assert export.signed
+    jws = parse_compact(export.documents["jwt"])
+    key = issuer.signing_key(issuer.profile.jwt_alg)
+    assert verify_compact(jws, key.public_key)
+    claims = json.loads(jws.payload)
+    assert claims["type"] == ["VerifiableCredential", "ClrCredential"]
+    assert claims["jti"] == export.document["id"]
+    assert claims["iss"] == stack_award.documents["credential"]["issuer"]["id"]
+    assert export.documents["credential"] == export.document
+
+
+def test_the_instance_signs_learner_records_with_its_issuer(tmp_path: Path) -> None:
+    from mcembed.badges.issuing import BadgeRecognizer
+
+    settings = Settings(instance=tmp_path / "instance")
+    init_issuer(settings, IssuerProfile(name="Riverbend", url="https://riverbend.example",
+                                        base_url="https://badges.riverbend.example"))
+    service = open_service(settings)
+    assert isinstance(service.community.clr_signer, BadgeRecognizer)

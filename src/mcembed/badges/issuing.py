@@ -13,7 +13,7 @@ kept in the instance folder (``keys/``); ``open_recognizer`` is what
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from ..awards import Award, AwardStatus
 from ..clock import Clock, SystemClock
 from ..config import Settings
 from ..credentials import Credential
-from ..errors import ConfigError, Conflict
+from ..errors import ConfigError, Conflict, SigningError
 from ..people import Person
 from ..stacks import Stack
 from ..storage.base import AwardFilter, Store
@@ -103,6 +103,27 @@ class BadgeRecognizer:
                 credential, self._jwt_key, kid=self.issuer.verification_method(self._jwt_key)
             )
         return documents
+
+
+    def sign_clr(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """A CLR 2.0 learner record secured as a VC-JWT (``jwt``), beside the
+        document itself (``credential``).
+
+        The record gets no Data Integrity proof: that would need the CLR 2.0
+        JSON-LD context, which is not among the pinned contexts, and contexts
+        are never fetched on a document's say-so. A VC-JWT needs no JSON-LD.
+
+        Raises:
+            SigningError: the instance's issuer signs no VC-JWTs (its profile
+                asks for Data Integrity proofs only).
+        """
+        if self._jwt_key is None:
+            raise SigningError(
+                "Learner records are signed as VC-JWTs, and this issuer's profile issues "
+                "Data Integrity proofs only; add vc-jwt to its proofs."
+            )
+        jwt = sign_jwt(document, self._jwt_key, kid=self.issuer.verification_method(self._jwt_key))
+        return {"credential": dict(document), "jwt": jwt}
 
 
 def keys_dir(settings: Settings) -> Path:

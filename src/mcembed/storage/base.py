@@ -38,6 +38,7 @@ from ..reviews import Review, SelfAssessment
 from ..rosters import RosterMember
 from ..stacks import Stack
 from ..submissions import Submission, SubmissionState
+from .community_base import CommunityTransaction
 
 __all__ = [
     "AwardFilter",
@@ -123,8 +124,9 @@ class Page(Generic[T]):
     total: int = 0
 
 
-class Transaction(Protocol):
-    """The repositories, inside one unit of work."""
+class Transaction(CommunityTransaction, Protocol):
+    """The repositories, inside one unit of work (the community ones in
+    ``community_base``)."""
 
     # packs, credentials, stacks
     def put_pack(self, pack: PackRecord) -> None: ...

@@ -29,6 +29,7 @@ from .base import (
     SubmissionFilter,
     Transaction,
 )
+from .community_memory import CommunityMemoryRepositories, CommunityTables
 from .lti_memory import LtiMemoryRepositories, LtiTables
 
 __all__ = ["MemoryStore"]
@@ -49,12 +50,16 @@ class _Tables:
         self.self_assessments: dict[str, list[SelfAssessment]] = {}
         self.awards: dict[str, Award] = {}
         self.lti = LtiTables()
+        self.community = CommunityTables()
 
 
-class _MemoryTransaction(LtiMemoryRepositories):
+class _MemoryTransaction(LtiMemoryRepositories, CommunityMemoryRepositories):
+    t: _Tables
+
     def __init__(self, tables: _Tables) -> None:
         self.t = tables
         self.lti = tables.lti
+        self.community = tables.community
         self.undo: list[Callable[[], None]] = []
 
     def _set(self, table: dict[Any, Any], key: Any, value: Any) -> None:

@@ -63,6 +63,7 @@ from .base import (
     SubmissionFilter,
     Transaction,
 )
+from .community_sql import CommunitySqlRepositories
 from .lti_sql import LtiSqlRepositories
 
 __all__ = ["SqlStore", "StorageError", "make_engine"]
@@ -206,7 +207,7 @@ def _parse_submission(row: Any) -> Submission:
     )
 
 
-class _SqlTransaction(LtiSqlRepositories):
+class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories):
     def __init__(self, store: SqlStore, conn: Connection) -> None:
         self.store = store
         self.conn = conn
@@ -530,6 +531,7 @@ class _SqlTransaction(LtiSqlRepositories):
         try:
             self.conn.execute(_Q.submission_insert, _submission_row(submission))
             self.seen.append(submission)
+            self._note_submission(submission)
         except IntegrityError:
             raise Conflict(
                 f"learner {submission.learner_id} already has an open submission for "
@@ -562,6 +564,7 @@ class _SqlTransaction(LtiSqlRepositories):
             )
         stored = replace(submission, revision=expected_revision + 1)
         self.seen.append(stored)
+        self._note_submission(stored)
         return stored
 
     def find_open_submission(
@@ -608,6 +611,7 @@ class _SqlTransaction(LtiSqlRepositories):
                 "created_at": review.created_at,
             },
         )
+        self._note_review(review)
 
     def list_reviews(self, submission_id: str) -> list[Review]:
         r = t.reviews
@@ -662,6 +666,7 @@ class _SqlTransaction(LtiSqlRepositories):
                 else f"stack {award.credential_id}"
             )
             raise Conflict(f"{what} already has an award for learner {award.learner_id}") from None
+        self._note_award(award)
 
     def find_latest_award(
         self, learner_id: str, credential_id: str, course_id: str
@@ -701,6 +706,7 @@ class _SqlTransaction(LtiSqlRepositories):
         done = self.conn.execute(update(t.awards).where(t.awards.c.id == award.id).values(**row))
         if done.rowcount != 1:
             raise Conflict(f"award {award.id} does not exist")
+        self._note_award(award)
 
     def list_awards(self, where: AwardFilter) -> Page[Award]:
         a = t.awards

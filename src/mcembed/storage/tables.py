@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -252,4 +253,199 @@ lti_tool_keys = Table(
     Column("kid", String(80), primary_key=True),
     Column("created_at", Stamp, nullable=False),
     Column("document", Json, nullable=False),
+)
+
+# --- community: cohorts, notifications, recommendations, goals, portfolio, directory ---
+# and the narrow facts that boards and analytics read (kept by community_sql).
+
+NON_EMPTY_KEY_SQL = "key <> ''"
+
+cohorts = Table(
+    "cohorts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("course_id", String(255), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("document", Json, nullable=False),
+    Index("ix_cohorts_course", "course_id"),
+)
+
+cohort_facilitators = Table(
+    "cohort_facilitators",
+    metadata,
+    Column("cohort_id", String(40), ForeignKey("cohorts.id"), primary_key=True),
+    Column("person_id", String(255), primary_key=True),
+    Index("ix_cohort_facilitators_person", "person_id"),
+)
+
+cohort_targets = Table(
+    "cohort_targets",
+    metadata,
+    Column("cohort_id", String(40), ForeignKey("cohorts.id"), primary_key=True),
+    Column("credential_id", String(80), primary_key=True),
+)
+
+cohort_members = Table(
+    "cohort_members",
+    metadata,
+    Column("cohort_id", String(40), ForeignKey("cohorts.id"), primary_key=True),
+    Column("person_id", String(255), primary_key=True),
+    Column("course_id", String(255), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("document", Json, nullable=False),
+    Index("ix_cohort_members_person", "person_id", "course_id"),
+)
+
+cohort_notes = Table(
+    "cohort_notes",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("cohort_id", String(40), ForeignKey("cohorts.id"), nullable=False),
+    Column("member_id", String(255), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("document", Json, nullable=False),
+    Index("ix_cohort_notes_member", "cohort_id", "member_id", "created_at"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("person_id", String(255), nullable=False),
+    Column("key", String(400), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("read_at", Stamp, nullable=True),
+    Column("document", Json, nullable=False),
+    Index("ix_notifications_person", "person_id", "created_at"),
+    Index(
+        "uq_notifications_key",
+        "person_id",
+        "key",
+        unique=True,
+        sqlite_where=text(NON_EMPTY_KEY_SQL),
+        postgresql_where=text(NON_EMPTY_KEY_SQL),
+    ),
+)
+
+recommendations = Table(
+    "recommendations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("recipient_id", String(255), nullable=False),
+    Column("sender_id", String(255), nullable=False),
+    Column("course_id", String(255), nullable=False),
+    Column("credential_id", String(80), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("reported_at", Stamp, nullable=True),
+    Column("document", Json, nullable=False),
+    Index("ix_recommendations_recipient", "recipient_id", "course_id", "created_at"),
+    Index("ix_recommendations_sender", "sender_id", "course_id", "created_at"),
+    Index("ix_recommendations_reported", "reported_at"),
+)
+
+goals = Table(
+    "goals",
+    metadata,
+    Column("person_id", String(255), primary_key=True),
+    Column("credential_id", String(80), primary_key=True),
+    Column("course_id", String(255), primary_key=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("document", Json, nullable=False),
+)
+
+evidence_shares = Table(
+    "evidence_shares",
+    metadata,
+    Column("award_id", String(40), ForeignKey("awards.id"), primary_key=True),
+    Column("learner_id", String(255), nullable=False, index=True),
+    Column("document", Json, nullable=False),
+)
+
+share_links = Table(
+    "share_links",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("learner_id", String(255), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("revoked_at", Stamp, nullable=True),
+    Column("document", Json, nullable=False),
+)
+
+directory_listings = Table(
+    "directory_listings",
+    metadata,
+    Column("person_id", String(255), primary_key=True),
+    Column("credential_id", String(80), primary_key=True),
+    Column("created_at", Stamp, nullable=False),
+)
+
+submission_facts = Table(
+    "submission_facts",
+    metadata,
+    Column("submission_id", String(40), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("credential_id", String(80), nullable=False),
+    Column("course_id", String(255), nullable=False),
+    Column("learner_id", String(255), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("started_at", Stamp, nullable=False),
+    Column("first_submitted_at", Stamp, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("needs_revision_since", Stamp, nullable=True),
+    Column("last_activity_at", Stamp, nullable=False),
+    Index("ix_submission_facts_scope", "course_id", "credential_id", "learner_id"),
+    Index("ix_submission_facts_learner", "learner_id", "course_id"),
+)
+
+review_facts = Table(
+    "review_facts",
+    metadata,
+    Column("review_id", String(40), primary_key=True),
+    Column("submission_id", String(40), nullable=False),
+    Column("credential_id", String(80), nullable=False),
+    Column("course_id", String(255), nullable=False),
+    Column("learner_id", String(255), nullable=False),
+    Column("reviewer_id", String(255), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("submitted_at", Stamp, nullable=True),
+    Column("reviewed_at", Stamp, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("turnaround_seconds", Float, nullable=True),
+    Index("ix_review_facts_scope", "course_id", "credential_id", "reviewed_at"),
+    Index("ix_review_facts_reviewer", "reviewer_id"),
+    Index("ix_review_facts_learner", "learner_id", "course_id"),
+)
+
+review_unmet = Table(
+    "review_unmet",
+    metadata,
+    Column("review_id", String(40), primary_key=True),
+    Column("criterion_id", String(80), primary_key=True),
+    Column("credential_id", String(80), nullable=False),
+    Column("course_id", String(255), nullable=False),
+    Column("learner_id", String(255), nullable=False),
+    Column("reviewed_at", Stamp, nullable=False),
+    Index("ix_review_unmet_scope", "course_id", "credential_id", "reviewed_at"),
+    Index("ix_review_unmet_learner", "learner_id", "course_id"),
+)
+
+award_facts = Table(
+    "award_facts",
+    metadata,
+    Column("award_id", String(40), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("credential_id", String(80), nullable=False),
+    Column("course_id", String(255), nullable=False),
+    Column("learner_id", String(255), nullable=False),
+    Column("submission_id", String(40), nullable=True),
+    Column("issued_at", Stamp, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("started_at", Stamp, nullable=True),
+    Column("attempts", Integer, nullable=True),
+    Index("ix_award_facts_scope", "course_id", "credential_id", "issued_at"),
+    Index("ix_award_facts_learner", "learner_id", "course_id"),
 )
