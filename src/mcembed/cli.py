@@ -308,6 +308,182 @@ def db_upgrade(state: _State) -> None:
         click.echo(f"Upgraded the database from {before or 'empty'} to {head}.")
 
 
+# --- the LTI tool: platforms, keys, the grade worker, the web server -------------------
+
+
+def _lms(state: _State) -> Any:
+    from .lms import Lms
+
+    return Lms(state.service().store)
+
+
+@cli.group()
+def lti() -> None:
+    """Register LMS platforms with the LTI tool, manage its keys, send grades."""
+
+
+@lti.command("add-platform")
+@click.option(
+    "--issuer",
+    required=True,
+    help="The platform's issuer (iss), e.g. https://canvas.instructure.com.",
+)
+@click.option("--client-id", required=True, help="The client id the platform gave the tool.")
+@click.option(
+    "--deployment-id", "deployment_ids", multiple=True, help="A deployment id (repeatable)."
+)
+@click.option("--login-url", required=True, help="The platform's OIDC authorization (login) URL.")
+@click.option("--token-url", required=True, help="The platform's OAuth 2 token URL.")
+@click.option("--keyset-url", required=True, help="The platform's public key set (JWKS) URL.")
+@click.option("--name", default="", help="A name for pages and this list.")
+@click.option("--audience", default="", help="The token audience, if the platform wants one.")
+@click.option(
+    "--deployments",
+    "policy",
+    type=click.Choice(["listed", "auto"]),
+    default="listed",
+    show_default=True,
+    help="listed: only the deployment ids given; auto: record new ones at their first "
+    "signed launch (Canvas makes one per install).",
+)
+@pass_state
+def lti_add_platform(
+    state: _State,
+    issuer: str,
+    client_id: str,
+    deployment_ids: Sequence[str],
+    login_url: str,
+    token_url: str,
+    keyset_url: str,
+    name: str,
+    audience: str,
+    policy: str,
+) -> None:
+    """Register an LMS platform (issuer + client id) with the tool."""
+    from .platforms import DeploymentPolicy
+
+    platform = _lms(state).add_platform(
+        Actor.system(),
+        issuer=issuer,
+        client_id=client_id,
+        auth_login_url=login_url,
+        auth_token_url=token_url,
+        key_set_url=keyset_url,
+        name=name,
+        auth_audience=audience,
+        deployment_policy=DeploymentPolicy(policy),
+        deployment_ids=deployment_ids,
+    )
+    click.echo(f"Registered {platform.id}: {platform.label} (client id {platform.client_id}).")
+
+
+@lti.command("add-deployment")
+@click.argument("platform_id")
+@click.argument("deployment_id")
+@pass_state
+def lti_add_deployment(state: _State, platform_id: str, deployment_id: str) -> None:
+    """Accept one more deployment id of a platform."""
+    _lms(state).add_deployment(Actor.system(), platform_id, deployment_id)
+    click.echo(f"Deployment {deployment_id!r} of {platform_id} accepted.")
+
+
+@lti.command("list-platforms")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_state
+def lti_list_platforms(state: _State, as_json: bool) -> None:
+    """List the registered platforms and their deployments."""
+    lms = _lms(state)
+    platforms = lms.list_platforms()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": p.id,
+                        "issuer": p.issuer,
+                        "client_id": p.client_id,
+                        "name": p.name,
+                        "deployments": [d.deployment_id for d in lms.list_deployments(p.id)],
+                        "deployment_policy": p.deployment_policy.value,
+                    }
+                    for p in platforms
+                ],
+                indent=2,
+            )
+        )
+        return
+    if not platforms:
+        click.echo("No platforms yet. Register one with: mcembed lti add-platform --help")
+        return
+    for p in platforms:
+        deployments = [d.deployment_id for d in lms.list_deployments(p.id)]
+        click.echo(f"{p.id}  {p.label}  issuer {p.issuer}  client id {p.client_id}")
+        click.echo(
+            f"    deployments ({p.deployment_policy.value}): {', '.join(deployments) or 'none yet'}"
+        )
+
+
+@lti.command("remove-platform")
+@click.argument("platform_id")
+@click.option("--yes", is_flag=True, help="Do not ask.")
+@pass_state
+def lti_remove_platform(state: _State, platform_id: str, yes: bool) -> None:
+    """Forget a platform: its launches stop working (its courses' data stays)."""
+    lms = _lms(state)
+    platform = lms.get_platform(platform_id)
+    if not yes:
+        click.confirm(f"Remove {platform.label} ({platform.client_id})?", abort=True)
+    lms.remove_platform(Actor.system(), platform_id)
+    click.echo(f"Removed {platform_id}.")
+
+
+@lti.command("rotate-key")
+@pass_state
+def lti_rotate_key(state: _State) -> None:
+    """Make a new signing key current; the old one stays published until retired."""
+    from mcembed_lti.keys import ToolKeys  # type: ignore[import-not-found, unused-ignore]
+
+    keys = ToolKeys(_lms(state))
+    old = keys.current().kid
+    new = keys.rotate()
+    click.echo(f"New signing key {new.kid}; {old} stays in /lti/jwks until you retire it:")
+    click.echo(f"    mcembed lti retire-key {old}")
+
+
+@lti.command("retire-key")
+@click.argument("kid")
+@pass_state
+def lti_retire_key(state: _State, kid: str) -> None:
+    """Stop publishing an old key (after platforms have seen the new one)."""
+    _lms(state).retire_tool_key(Actor.system(), kid)
+    click.echo(f"Key {kid} retired.")
+
+
+@lti.command("worker")
+@click.option("--burst", is_flag=True, help="Send what is due and stop (no waiting).")
+def lti_worker(burst: bool) -> None:
+    """Send grades to LMSs: an RQ worker with MCEMBED_REDIS_URL, else a loop here."""
+    from mcembed_lti.worker import run_worker  # type: ignore[import-not-found, unused-ignore]
+
+    run_worker(burst=burst)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Reload on code changes, show debug pages.")
+@pass_state
+def serve(state: _State, host: str, port: int, debug: bool) -> None:
+    """Run the LTI tool for development (production: gunicorn "mcembed_lti:create_app()")."""
+    from mcembed_lti import create_app  # type: ignore[import-not-found, unused-ignore]
+
+    config: dict[str, Any] = {}
+    if state.instance:
+        config["INSTANCE"] = state.instance
+    app = create_app(config)
+    click.echo(f"mcembed LTI tool on http://{host}:{port} (Canvas JSON: /lti/canvas.json)")
+    app.run(host=host, port=port, debug=debug)
+
 # --- Open Badges: the issuer, verify, revoke, bulk award ------------------------------
 
 

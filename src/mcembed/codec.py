@@ -25,6 +25,11 @@ _converter.register_structure_hook(datetime, lambda v, _: _parse_datetime(v))
 # StrEnum must be named: cattrs would otherwise pass it through as a ``str``.
 _converter.register_unstructure_hook(StrEnum, lambda v: v.value)
 _converter.register_unstructure_hook(Enum, lambda v: v.value)
+# Sets travel as sorted lists: JSON has no sets, and the order must be stable.
+_converter.register_unstructure_hook_func(
+    lambda t: t in (set, frozenset) or getattr(t, "__origin__", None) in (set, frozenset),
+    lambda v: sorted(_converter.unstructure(x) for x in v),
+)
 
 
 def _award_hooks() -> None:

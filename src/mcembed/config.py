@@ -49,6 +49,47 @@ SETTINGS: tuple[Setting, ...] = (
         "true for SQLite, false otherwise",
         "Upgrade the database schema on start; at scale run `mcembed db upgrade` once instead.",
     ),
+    # LTI tool (read by mcembed_lti.config)
+    Setting(
+        "MCEMBED_SECRET_KEY",
+        "generated once into the instance folder",
+        "Secret that signs the tool's own form tokens; the same on every server.",
+    ),
+    Setting(
+        "MCEMBED_PROXY_COUNT",
+        "0",
+        "How many proxies in front of the tool set X-Forwarded-Proto/-Host (1 behind one "
+        "TLS proxy); the tool then sees HTTPS and builds its URLs from them.",
+    ),
+    Setting(
+        "MCEMBED_LTI_REVIEWER_ROLES",
+        "none",
+        "More LTI roles (short names, comma-separated, e.g. ContentDeveloper,Mentor) that "
+        "may review, besides Instructor, TeachingAssistant and Administrator.",
+    ),
+    Setting(
+        "MCEMBED_LTI_REGISTRATION_KEY",
+        "none (open)",
+        "If set, Dynamic Registration only works through /lti/register?key=<this value>.",
+    ),
+    Setting(
+        "MCEMBED_LTI_SESSION_HOURS",
+        "8",
+        "How long the pages of one launch keep working before the person relaunches.",
+    ),
+    Setting(
+        "MCEMBED_REDIS_PREFIX",
+        "mcembed",
+        "Prefix of the tool's Redis keys and of its task queue (several instances can "
+        "share one Redis).",
+    ),
+    Setting(
+        "MCEMBED_GRADE_WORKER",
+        "thread",
+        "Who sends grades without Redis: `thread` (in each web process) or `none` (only "
+        "`mcembed lti worker`). With MCEMBED_REDIS_URL an RQ worker (`mcembed lti worker`) "
+        "sends them.",
+    ),
     Setting(
         "MCEMBED_ISSUER_KEY_PASSPHRASE",
         "none (key files are mode 0600)",

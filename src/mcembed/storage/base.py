@@ -29,8 +29,13 @@ from typing import Generic, Protocol, TypeVar
 
 from ..awards import Award, AwardStatus
 from ..credentials import Credential, Issuer
+from ..grades import DeliveryState, GradeDelivery
+from ..launches import LaunchContext, LoginState
 from ..people import Person
+from ..placements import Placement
+from ..platforms import Deployment, Platform, ToolKey
 from ..reviews import Review, SelfAssessment
+from ..rosters import RosterMember
 from ..stacks import Stack
 from ..submissions import Submission, SubmissionState
 from .community_base import CommunityTransaction
@@ -39,6 +44,7 @@ __all__ = [
     "AwardFilter",
     "CatalogHit",
     "CatalogQuery",
+    "DeliveryFilter",
     "PackRecord",
     "Page",
     "Store",
@@ -93,6 +99,17 @@ class AwardFilter:
     credential_id: str | None = None
     status: AwardStatus | None = None
     limit: int = 1000
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryFilter:
+    """Grade deliveries of a course (or all), in some states, or only those failing."""
+
+    course_id: str | None = None
+    states: tuple[DeliveryState, ...] = ()
+    failing: bool = False
+    limit: int = 100
     offset: int = 0
 
 
@@ -167,6 +184,82 @@ class Transaction(CommunityTransaction, Protocol):
     def find_stack_award(self, learner_id: str, stack_id: str, course_id: str) -> Award | None: ...
     def update_award(self, award: Award) -> None: ...
     def list_awards(self, where: AwardFilter) -> Page[Award]: ...
+
+    # LTI: platforms, deployments, logins, launches, placements, grades, rosters, keys
+    def add_platform(self, platform: Platform) -> None:
+        """Raises ``Conflict`` when the issuer and client id are registered already."""
+        ...
+
+    def find_platform(self, platform_id: str) -> Platform | None: ...
+    def find_platform_by_client(self, issuer: str, client_id: str) -> Platform | None: ...
+    def list_platforms(self, *, issuer: str | None = None) -> list[Platform]:
+        """Ordered by issuer, then client id."""
+        ...
+
+    def remove_platform(self, platform_id: str) -> None:
+        """Removes the platform and its deployments; ``NotFound`` if unknown."""
+        ...
+
+    def add_deployment(self, deployment: Deployment) -> None: ...
+    def find_deployment(self, platform_id: str, deployment_id: str) -> Deployment | None: ...
+    def list_deployments(self, platform_id: str) -> list[Deployment]: ...
+    def add_login_state(self, login: LoginState) -> None: ...
+    def find_login_state(self, state: str) -> LoginState | None: ...
+    def take_login_state(self, state: str) -> LoginState | None:
+        """Read and delete in one step: of two concurrent takers, one gets it."""
+        ...
+
+    def add_launch(self, launch: LaunchContext) -> None: ...
+    def find_launch(self, launch_id: str) -> LaunchContext | None: ...
+    def remove_expired(self, now: datetime) -> int:
+        """Drop login states and launches that expired before ``now``."""
+        ...
+
+    def put_placement(self, placement: Placement) -> Placement:
+        """Create or update the placement of (course, resource link); an existing
+        one keeps its id and creation time. Returns what is stored."""
+        ...
+
+    def find_placement(self, placement_id: str) -> Placement | None: ...
+    def list_placements(
+        self, course_id: str, *, credential_id: str | None = None
+    ) -> list[Placement]: ...
+    def add_grade_delivery(self, delivery: GradeDelivery) -> None:
+        """Also marks older pending deliveries of the same placement and person
+        as superseded."""
+        ...
+
+    def find_grade_delivery(self, delivery_id: str) -> GradeDelivery | None: ...
+    def list_grade_deliveries(self, where: DeliveryFilter) -> Page[GradeDelivery]:
+        """Newest first."""
+        ...
+
+    def list_due_deliveries(self, now: datetime, limit: int) -> list[str]:
+        """Ids of pending deliveries due at ``now`` and of sending ones whose lease
+        ran out (their worker died), oldest first."""
+        ...
+
+    def claim_grade_delivery(
+        self, delivery_id: str, now: datetime, lease_until: datetime, token: str
+    ) -> GradeDelivery | None:
+        """Mark a due delivery ``sending`` under ``token`` until ``lease_until``;
+        ``None`` when it is not due or another worker holds it."""
+        ...
+
+    def finish_grade_delivery(self, delivery: GradeDelivery, token: str) -> bool:
+        """Store the outcome of a claimed delivery, only if ``token`` still holds it."""
+        ...
+
+    def update_grade_delivery(self, delivery: GradeDelivery) -> None: ...
+    def put_roster_member(self, member: RosterMember) -> None: ...
+    def find_roster_member(self, course_id: str, person_id: str) -> RosterMember | None: ...
+    def list_roster(self, course_id: str) -> list[RosterMember]: ...
+    def add_tool_key(self, key: ToolKey) -> None: ...
+    def list_tool_keys(self) -> list[ToolKey]:
+        """Oldest first."""
+        ...
+
+    def update_tool_key(self, key: ToolKey) -> None: ...
 
     # bulk award (a cohort in one batch)
     def put_people(self, people: Sequence[Person]) -> None: ...

@@ -30,6 +30,7 @@ from .base import (
     Transaction,
 )
 from .community_memory import CommunityMemoryRepositories, CommunityTables
+from .lti_memory import LtiMemoryRepositories, LtiTables
 
 __all__ = ["MemoryStore"]
 
@@ -48,14 +49,16 @@ class _Tables:
         self.reviews: dict[str, list[Review]] = {}
         self.self_assessments: dict[str, list[SelfAssessment]] = {}
         self.awards: dict[str, Award] = {}
+        self.lti = LtiTables()
         self.community = CommunityTables()
 
 
-class _MemoryTransaction(CommunityMemoryRepositories):
+class _MemoryTransaction(LtiMemoryRepositories, CommunityMemoryRepositories):
     t: _Tables
 
     def __init__(self, tables: _Tables) -> None:
         self.t = tables
+        self.lti = tables.lti
         self.community = tables.community
         self.undo: list[Callable[[], None]] = []
 

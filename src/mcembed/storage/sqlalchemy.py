@@ -64,6 +64,7 @@ from .base import (
     Transaction,
 )
 from .community_sql import CommunitySqlRepositories
+from .lti_sql import LtiSqlRepositories
 
 __all__ = ["SqlStore", "StorageError", "make_engine"]
 
@@ -206,7 +207,7 @@ def _parse_submission(row: Any) -> Submission:
     )
 
 
-class _SqlTransaction(CommunitySqlRepositories):
+class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories):
     def __init__(self, store: SqlStore, conn: Connection) -> None:
         self.store = store
         self.conn = conn

@@ -166,6 +166,95 @@ awards = Table(
     ),
 )
 
+# --- LTI: platforms, deployments, logins, launches, placements, grades, rosters, keys ---
+
+lti_platforms = Table(
+    "lti_platforms",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("issuer", String(255), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("document", Json, nullable=False),
+    Index("uq_lti_platforms_client", "issuer", "client_id", unique=True),
+)
+
+lti_deployments = Table(
+    "lti_deployments",
+    metadata,
+    Column(
+        "platform_id",
+        String(40),
+        ForeignKey("lti_platforms.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("deployment_id", String(255), primary_key=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("document", Json, nullable=False),
+)
+
+lti_login_states = Table(
+    "lti_login_states",
+    metadata,
+    Column("state", String(100), primary_key=True),
+    Column("expires_at", Stamp, nullable=False, index=True),
+    Column("document", Json, nullable=False),
+)
+
+lti_launches = Table(
+    "lti_launches",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("expires_at", Stamp, nullable=False, index=True),
+    Column("document", Json, nullable=False),
+)
+
+lti_placements = Table(
+    "lti_placements",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("course_id", String(255), nullable=False),
+    Column("resource_link_id", String(255), nullable=False),
+    Column("credential_id", String(80), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("document", Json, nullable=False),
+    Index("uq_lti_placements_link", "course_id", "resource_link_id", unique=True),
+)
+
+grade_deliveries = Table(
+    "grade_deliveries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("course_id", String(255), nullable=False),
+    Column("placement_id", String(40), nullable=False),
+    Column("person_id", String(255), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Stamp, nullable=False),
+    Column("lease_until", Stamp, nullable=True),
+    Column("claim_token", String(64), nullable=False, default=""),
+    Column("created_at", Stamp, nullable=False),
+    Column("document", Json, nullable=False),
+    Index("ix_grade_deliveries_due", "state", "next_attempt_at"),
+    Index("ix_grade_deliveries_course", "course_id", "created_at"),
+    Index("ix_grade_deliveries_target", "placement_id", "person_id"),
+)
+
+lti_roster = Table(
+    "lti_roster",
+    metadata,
+    Column("course_id", String(255), primary_key=True),
+    Column("person_id", String(255), primary_key=True),
+    Column("document", Json, nullable=False),
+)
+
+lti_tool_keys = Table(
+    "lti_tool_keys",
+    metadata,
+    Column("kid", String(80), primary_key=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("document", Json, nullable=False),
+)
+
 # --- community: cohorts, notifications, recommendations, goals, portfolio, directory ---
 # and the narrow facts that boards and analytics read (kept by community_sql).
 

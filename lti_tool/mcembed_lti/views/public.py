@@ -1,0 +1,173 @@
+"""Public pages: the issuer, a credential's share-and-verify page (JSON by
+content negotiation), its downloads, the revocation list, and /verify."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from mcembed import NotFound, ValidationError
+from mcembed.badges.baking import MAX_IMAGE_BYTES
+
+from ..errors import CsrfError
+from ..pages import service, tool
+
+bp = Blueprint("public", __name__)
+
+JSON_TYPES = ["application/ld+json", "application/json", "application/vc+ld+json"]
+JWT_TYPES = ["application/vc+jwt", "application/jwt"]
+
+
+def _badges() -> Any:
+    badges = tool().badges
+    if not badges.enabled:
+        raise NotFound(
+            "This instance does not issue badges yet: its administrator runs "
+            "`mcembed issuer init` first."
+        )
+    return badges
+
+
+def _wants(types: list[str]) -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", *types])
+    return best in types
+
+
+def _award(award_id: str) -> Any:
+    award = service().find_public_award(award_id)
+    if award is None or not award.documents:
+        raise NotFound(f"No credential {award_id!r} is published here.")
+    return award
+
+
+@bp.route("/issuers/<slug>")
+def issuer(slug: str) -> Any:
+    """The issuer's profile (JSON-LD with its public keys, or a page)."""
+    badges = _badges()
+    if slug != badges.issuer.profile.slug:
+        raise NotFound(f"No issuer {slug!r} here.")
+    document = badges.issuer.profile_document()
+    if _wants(JSON_TYPES):
+        return Response(json.dumps(document, indent=2), mimetype="application/ld+json")
+    return render_template("public/issuer.html", issuer=badges.issuer, document=document)
+
+
+@bp.route("/issuers/<slug>/did.json")
+def did_document(slug: str) -> Any:
+    badges = _badges()
+    if slug != badges.issuer.profile.slug:
+        raise NotFound(f"No issuer {slug!r} here.")
+    return Response(
+        json.dumps(badges.issuer.did_document(), indent=2), mimetype="application/did+json"
+    )
+
+
+@bp.route("/credentials/<award_id>")
+def credential(award_id: str) -> Any:
+    """Share and verify: the human page, the JSON, or the VC-JWT."""
+    award = _award(award_id)
+    badges = _badges()
+    token = award.documents.get("jwt")
+    if _wants(JWT_TYPES) and isinstance(token, str):
+        return Response(token, mimetype="application/vc+jwt")
+    if _wants(JSON_TYPES):
+        return Response(
+            json.dumps(award.documents.get("credential"), indent=2), mimetype="application/ld+json"
+        )
+    result = badges.verify(badges.credential_text(award))
+    document = award.documents.get("credential") or {}
+    return render_template(
+        "public/credential.html",
+        award=award,
+        result=result,
+        document=document,
+        issuer=badges.issuer,
+    )
+
+
+@bp.route("/credentials/<award_id>/<kind>")
+def download(award_id: str, kind: str) -> Any:
+    """Downloads: ``badge.png``, ``badge.svg`` (baked), ``credential.json``, ``credential.jwt``."""
+    award = _award(award_id)
+    badges = _badges()
+    if kind == "badge.png":
+        body, mime = badges.baked(award, "png"), "image/png"
+    elif kind == "badge.svg":
+        body, mime = badges.baked(award, "svg"), "image/svg+xml"
+    elif kind == "credential.json":
+        body = json.dumps(award.documents.get("credential"), indent=2).encode()
+        mime = "application/ld+json"
+    elif kind == "credential.jwt" and isinstance(award.documents.get("jwt"), str):
+        body, mime = award.documents["jwt"].encode(), "application/vc+jwt"
+    else:
+        raise NotFound(
+            f"No download {kind!r}; there are badge.png, badge.svg, "
+            "credential.json and credential.jwt."
+        )
+    response = Response(body, mimetype=mime)
+    response.headers["Content-Disposition"] = f'attachment; filename="{award.credential_id}-{kind}"'
+    if kind == "badge.svg":
+        response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@bp.route("/status/<slug>")
+def status(slug: str) -> Any:
+    """The issuer's signed revocation list (JSON on request)."""
+    badges = _badges()
+    if slug != badges.issuer.profile.slug:
+        raise NotFound(f"No status list {slug!r} here.")
+    document, signed = badges.revocation_list()
+    if _wants(JSON_TYPES):
+        return jsonify(document)
+    response = Response(signed, mimetype="application/vc+jwt")
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def _form_token() -> str:
+    stamp = str(int(time.time()))
+    mac = hmac.new(
+        tool().settings.secret_key.encode(), b"verify:" + stamp.encode(), hashlib.sha256
+    ).hexdigest()
+    return f"{stamp}.{mac}"
+
+
+def _check_form_token(sent: str) -> None:
+    stamp, _, mac = sent.partition(".")
+    good = hmac.new(
+        tool().settings.secret_key.encode(), b"verify:" + stamp.encode(), hashlib.sha256
+    ).hexdigest()
+    if not (stamp.isdigit() and hmac.compare_digest(mac, good) and time.time() - int(stamp) < 3600):
+        raise CsrfError("verify form token")
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify() -> Any:
+    """Anyone can check a badge: a PNG or SVG with a credential baked in, or
+    the JSON or VC-JWT text."""
+    badges = _badges()
+    result = None
+    if request.method == "POST":
+        _check_form_token(request.form.get("form_token", ""))
+        upload = request.files.get("file")
+        text = request.form.get("text", "").strip()
+        if upload is not None and upload.filename:
+            data: bytes | str = upload.stream.read(MAX_IMAGE_BYTES + 1)
+            if len(data) > MAX_IMAGE_BYTES:
+                raise ValidationError(f"The file is larger than {MAX_IMAGE_BYTES} bytes.")
+        elif text:
+            data = text
+        else:
+            raise ValidationError("Choose a badge file or paste the credential to verify.")
+        result = badges.verify(data)
+        if _wants(["application/json"]):
+            return jsonify(result.to_data())
+    return render_template(
+        "public/verify.html", result=result, form_token=_form_token(), issuer=badges.issuer
+    )

@@ -1,0 +1,141 @@
+"""Badges through the tool: downloads, the share page (with content
+negotiation), the issuer, the revocation list, and /verify for anyone."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from factories import make_credential
+from lti_platform import LtiDriver, PlatformEmulator, form_fields, make_app, start_and_submit
+from mcembed import Actor, Settings
+from mcembed.badges import IssuerProfile, init_issuer, unbake
+
+
+@pytest.fixture
+def issuing(tmp_path: Path, emulator: PlatformEmulator) -> tuple[Any, LtiDriver]:
+    """An app whose instance has an issuer, and a driver for it."""
+    instance = tmp_path / "issuing"
+    init_issuer(
+        Settings(instance=instance),
+        IssuerProfile(
+            name="Riverbend District",
+            url="https://riverbend.example.org",
+            base_url="http://localhost",
+            slug="main",
+        ),
+    )
+    app = make_app(instance, emulator, BADGE_FETCH=None)
+    tool = app.extensions["mcembed_lti"]
+    tool.lms.add_platform(Actor.system(), **emulator.urls, deployment_ids=[emulator.deployment_id])
+    with tool.service.store.transaction() as tx:
+        tx.add_credential(make_credential())
+    return app, LtiDriver(app, app.test_client(), emulator)
+
+
+def awarded(app: Any, driver: LtiDriver) -> tuple[str, Any]:
+    """A learner earns the credential; returns (award id, learner launch)."""
+    client = driver.client
+    learner, sid = start_and_submit(driver, client)
+    reviewer = driver.launch("Instructor", sub="teacher-1", name="Tess")
+    page = client.get(f"/review/submissions/{sid}?launch={reviewer.id}").get_data(as_text=True)
+    client.post(
+        f"/review/submissions/{sid}",
+        data={**form_fields(page), "level-design": "Exemplary", "level-impact": "Proficient"},
+    )
+    mine = client.get(learner.location).get_data(as_text=True)
+    award_id = re.search(r'href="/credentials/([^"/]+)"', mine).group(1)
+    return award_id, learner
+
+
+def test_the_learner_gets_downloads_and_a_share_link(issuing: Any) -> None:
+    app, driver = issuing
+    award_id, learner = awarded(app, driver)
+    page = driver.client.get(learner.location).get_data(as_text=True)
+    for kind in ("badge.png", "badge.svg", "credential.json", "credential.jwt"):
+        assert f"/credentials/{award_id}/{kind}" in page
+    png = driver.client.get(f"/credentials/{award_id}/badge.png")
+    assert png.status_code == 200
+    assert png.data.startswith(b"\x89PNG")
+    baked = unbake(png.data)
+    assert baked is not None
+    svg = driver.client.get(f"/credentials/{award_id}/badge.svg")
+    assert unbake(svg.data) is not None
+    assert svg.headers["Content-Security-Policy"] == "sandbox"
+
+
+def test_the_share_page_verifies_and_negotiates_json_and_jwt(issuing: Any) -> None:
+    app, driver = issuing
+    award_id, _ = awarded(app, driver)
+    c = app.test_client()  # a third party, no launch
+    html = c.get(f"/credentials/{award_id}").get_data(as_text=True)
+    assert "This credential is valid." in html
+    assert "Riverbend District" in html
+    doc = c.get(f"/credentials/{award_id}", headers={"Accept": "application/ld+json"})
+    assert doc.mimetype == "application/ld+json"
+    assert "OpenBadgeCredential" in doc.json["type"]
+    jwt_text = c.get(f"/credentials/{award_id}", headers={"Accept": "application/vc+jwt"}).get_data(
+        as_text=True
+    )
+    assert jwt_text.count(".") == 2
+    assert c.get("/credentials/awd_nope").status_code == 404
+
+
+def test_a_revoked_credential_says_so_everywhere(issuing: Any) -> None:
+    app, driver = issuing
+    award_id, _ = awarded(app, driver)
+    app.extensions["mcembed"].revoke(
+        Actor.system(), award_id, reason="Evidence was not the holder's own."
+    )
+    c = app.test_client()
+    assert "has been revoked" in c.get(f"/credentials/{award_id}").get_data(as_text=True)
+    status = c.get("/status/main")
+    assert status.mimetype == "application/vc+jwt"
+    assert c.get("/status/main", headers={"Accept": "application/json"}).status_code == 200
+
+
+def test_the_issuer_profile_publishes_its_keys(issuing: Any) -> None:
+    app, _ = issuing
+    c = app.test_client()
+    doc = c.get("/issuers/main", headers={"Accept": "application/ld+json"}).json
+    assert doc["id"] == "http://localhost/issuers/main"
+    assert doc["verificationMethod"]
+    assert "Riverbend District" in c.get("/issuers/main").get_data(as_text=True)
+    assert c.get("/issuers/other").status_code == 404
+
+
+def test_anyone_verifies_a_file_and_a_changed_one_fails(issuing: Any) -> None:
+    app, driver = issuing
+    award_id, _ = awarded(app, driver)
+    c = app.test_client()
+    page = c.get("/verify").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    png = c.get(f"/credentials/{award_id}/badge.png").data
+    ok = c.post(
+        "/verify",
+        data={"form_token": token, "file": (io.BytesIO(png), "badge.png")},
+        content_type="multipart/form-data",
+    )
+    assert "This credential is valid." in ok.get_data(as_text=True)
+    doc = c.get(f"/credentials/{award_id}/credential.json").get_data(as_text=True)
+    changed = doc.replace("Evaluate the impact", "Evaluate the IMPACT")
+    bad = c.post("/verify", data={"form_token": token, "text": changed})
+    assert "This credential is not valid." in bad.get_data(as_text=True)
+    as_json = c.post(
+        "/verify", data={"form_token": token, "text": doc}, headers={"Accept": "application/json"}
+    )
+    assert as_json.json["status"] == "valid"
+    assert c.post("/verify", data={"text": doc}).status_code == 400
+    empty = c.post("/verify", data={"form_token": token})
+    assert empty.status_code == 400
+    assert "Choose a badge file" in empty.get_data(as_text=True)
+
+
+def test_public_pages_say_clearly_when_the_instance_issues_no_badges(client: Any) -> None:
+    resp = client.get("/verify")
+    assert resp.status_code == 404
+    assert "mcembed issuer init" in resp.get_data(as_text=True)
