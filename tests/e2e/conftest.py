@@ -94,8 +94,14 @@ def axe(axe_source: str) -> Callable[..., list[dict[str, Any]]]:
 
     def run(target: Any, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
         target.evaluate(axe_source)
+        # evaluate() has no timeout of its own: bound the run so a page that
+        # never settles fails with a message instead of hanging
         result = target.evaluate(
-            "async () => await axe.run(document, {resultTypes: ['violations']})"
+            """async () => await Promise.race([
+                axe.run(document, {resultTypes: ['violations']}),
+                new Promise((_, fail) => setTimeout(
+                    () => fail(new Error('axe-core did not finish within 60 s')), 60000)),
+            ])"""
         )
         return [
             {
