@@ -358,10 +358,8 @@ class PracticePlatform:
                 options={"require": ["exp", "iat", "nonce", "iss", "aud"]},
                 leeway=5,
             )
-        except jwt.InvalidSignatureError:
-            raise PlatformError(401, "The tool's JWT signature does not verify.") from None
         except jwt.PyJWTError as e:
-            raise PlatformError(401, f"The tool's JWT was refused: {e}.") from None
+            raise PlatformError(401, "The tool's JWT " + _why(e)) from None
         if claims.get(LTI + "message_type") != "LtiDeepLinkingResponse":
             raise PlatformError(400, "The tool's JWT is not an LtiDeepLinkingResponse.")
         if claims.get(LTI + "version") != "1.3.0":
@@ -459,6 +457,23 @@ class PracticePlatform:
             raise PlatformError(401, "The access token is unknown or has expired.")
         if not set(scopes) & set(found[0]):
             raise PlatformError(403, "The access token does not grant this service's scope.")
+
+
+def _why(e: jwt.PyJWTError) -> str:
+    """Why PyJWT refused a token, as the end of a sentence."""
+    if isinstance(e, jwt.InvalidSignatureError):
+        return "signature does not verify."
+    if isinstance(e, jwt.ExpiredSignatureError):
+        return "has expired."
+    if isinstance(e, jwt.InvalidAudienceError):
+        return "is addressed to someone else (aud)."
+    if isinstance(e, jwt.InvalidIssuerError):
+        return "comes from another client (iss)."
+    if isinstance(e, jwt.MissingRequiredClaimError):
+        return f"lacks the {e.claim} claim."
+    if isinstance(e, jwt.ImmatureSignatureError):
+        return "is not valid yet (iat)."
+    return f"cannot be read ({type(e).__name__})."
 
 
 def _digest(token: str) -> str:

@@ -321,7 +321,7 @@ def seed_cohort(service: Service, platform: Platform) -> str:
                 "accessible-and-private": "Proficient",
             },
             {
-                "checkpoint-design": "Each wrong option of the hinge question names a misconception.",
+                "checkpoint-design": "Each wrong option of the hinge question names one mistake.",
                 "responsive-teaching": "You changed the lesson on the spot and checked it worked.",
             },
         ),
