@@ -485,6 +485,14 @@ def serve(state: _State, host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug)
 
 
+def _has_display() -> bool:
+    import os
+
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
 @cli.command()
 @click.option(
     "--pack",
@@ -527,10 +535,12 @@ def demo(
         click.echo(f"mcembed demo: instance {started.instance}{again}, pack {pack_folder}")
         click.echo(f"Open {url}")
         click.echo("Press Ctrl-C to stop.")
-        if not no_browser:
+        if not no_browser and _has_display():
+            import threading
             import webbrowser
 
-            webbrowser.open(url)
+            # some console browsers block until closed: never hold the server for them
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
     try:
         serve_demo(instance, host=host, port=port, pack=pack_folder, ready=ready)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -247,6 +248,7 @@ def serve_demo(
     server.app = demo.wsgi  # type: ignore[attr-defined]
     if ready is not None:
         ready(demo)
+    previous = _stop_on_sigterm()
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
@@ -254,6 +256,19 @@ def serve_demo(
     finally:
         server.server_close()
         demo.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM stops the demo as Ctrl-C does (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 class _Lazy:
