@@ -504,9 +504,21 @@ def _has_display() -> bool:
 @click.option("--port", type=int, default=None, help="Port (default: the last one used, or 8765).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
+@click.option(
+    "--instance",
+    "demo_instance",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The demo's instance folder (default: ./demo-instance).",
+)
 @pass_state
 def demo(
-    state: _State, pack_folder: Path | None, port: int | None, host: str, no_browser: bool
+    state: _State,
+    pack_folder: Path | None,
+    port: int | None,
+    host: str,
+    no_browser: bool,
+    demo_instance: str | None,
 ) -> None:
     """Try everything without an LMS: the tool beside a practice LMS.
 
@@ -527,7 +539,7 @@ def demo(
         if not pack_folder.is_dir():
             raise click.ClickException("No pack to show: give one with --pack DIR.")
     load_pack(pack_folder)  # every problem of the pack, before anything starts
-    instance = Path(state.instance or "demo-instance")
+    instance = Path(demo_instance or state.instance or "demo-instance")
 
     def ready(started: Any) -> None:
         url = started.base + "/practice/"

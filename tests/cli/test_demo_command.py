@@ -57,7 +57,8 @@ def test_demo_prints_its_url_answers_stops_and_restarts(tmp_path: Path) -> None:
     instance = tmp_path / "demo"
     proc, url, lines = start(instance)
     try:
-        assert url.startswith("http://127.0.0.1:") and url.endswith("/practice/")
+        assert url.startswith("http://127.0.0.1:")
+        assert url.endswith("/practice/")
         assert not any("reusing" in line for line in lines)
         with urllib.request.urlopen(url, timeout=10) as resp:
             page = resp.read().decode()

@@ -476,3 +476,40 @@ def test_a_second_start_reuses_the_instance_and_follows_a_new_port(tmp_path: Pat
         assert login["target_link_uri"] == "http://127.0.0.1:9911/lti/launch"
     finally:
         second.close()
+
+
+def test_the_seeded_cohort_has_a_filled_in_board(demo: Any) -> None:
+    """Members from the roster, facilitators, checkpoints, meetings and progress
+    made through the core: done, late, on track and waiting for revision."""
+    from mcembed_lti.practice.seed import actor_for
+
+    platform = demo.tool.lms.find_platform(demo.platform.issuer, CLIENT_ID)
+    instructor = actor_for(platform, MEMBERS[0])
+    community = demo.tool.service.community
+    view = community.get_cohort(instructor, demo.cohort_id)
+    cohort = view.cohort
+    assert len(cohort.facilitators) == 2
+    assert len(cohort.checkpoints) == 4
+    assert {m.kind.value for m in cohort.meetings} == {
+        "orientation",
+        "coaching",
+        "brainstorm",
+        "showcase",
+    }
+    board = community.progress_board(instructor, demo.cohort_id)
+    rows = {r.member.name: [c.status.value for c in r.cells] for r in board.rows}
+    assert set(rows) == {
+        "Lena Fischer",
+        "Marcus Chen",
+        "Priya Raman",
+        "Diego Alvarez",
+        "Sofia Rossi",
+    }
+    assert rows["Marcus Chen"][:2] == ["done", "done"]
+    assert rows["Diego Alvarez"][0] == "done"
+    assert rows["Lena Fischer"][0] == "late"
+    assert "<svg" in community.board_chart(instructor, demo.cohort_id)
+    coaching = {n.member.name for n in community.coaching_list(instructor, demo.cohort_id)}
+    assert {"Lena Fischer", "Sofia Rossi"} <= coaching
+    queue = demo.tool.service.list_submissions(instructor)
+    assert {s.state.value for s in queue.items} >= {"awarded", "needs_revision", "submitted"}

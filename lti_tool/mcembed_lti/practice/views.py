@@ -280,7 +280,7 @@ def auth() -> Any:
         token, claims = platform().id_token(checked)
     except PlatformError as e:
         _log("login_refused", e.message, {"request": params})
-        return render_template("practice/error.html", message=e.message), e.status
+        return render_template("practice/error.html", message=e.message, status=e.status), e.status
     kind = claims["https://purl.imsglobal.org/spec/lti/claim/message_type"]
     title = (claims.get("https://purl.imsglobal.org/spec/lti/claim/resource_link") or {}).get(
         "title", "Add a credential"
@@ -532,13 +532,13 @@ def create_practice_app(practice: PracticePlatform, *, secret_key: str) -> Flask
     def platform_error(e: PlatformError) -> Any:
         if request.endpoint in MACHINE:
             return _json_error(e)
-        return render_template("practice/error.html", message=e.message), e.status
+        return render_template("practice/error.html", message=e.message, status=e.status), e.status
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:
         if request.endpoint in MACHINE:
             return jsonify({"error": e.description}), e.code
-        return render_template("practice/error.html", message=e.description), e.code
+        return render_template("practice/error.html", message=e.description, status=e.code), e.code
 
     @app.after_request
     def headers(response: Response) -> Response:

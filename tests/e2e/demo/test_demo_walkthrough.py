@@ -208,3 +208,29 @@ def test_a_newcomer_walks_the_whole_demo(
     result = CliRunner().invoke(cli, ["--instance", str(demo.instance), "verify", str(badge)])
     assert result.exit_code == 0, result.output
     assert "This credential is valid." in result.output
+
+
+def test_a_learner_is_told_why_they_cannot_add_and_pages_fit_a_phone(
+    browser: Any, demo_server: Any, axe: Any
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        with demo_server() as demo:
+            page.goto(demo.base + "/practice/people")
+            no_violations(axe, page)
+            shoot(page, "demo-people-phone")
+            act_as(page, "Priya Raman")
+            page.goto(demo.base + "/practice/")
+            assert page.get_by_role("link", name="Add a credential").count() == 0
+            response = page.goto(demo.base + "/practice/add")
+            assert response.status == 403
+            assert "only the instructor adds credentials" in page.content()
+            no_violations(axe, page)
+            shoot(page, "demo-learner-cannot-add")
+            page.goto(demo.base + "/practice/grades")
+            assert "No columns yet" in page.content()
+            no_violations(axe, page)
+            shoot(page, "demo-gradebook-empty-phone")
+    finally:
+        context.close()
