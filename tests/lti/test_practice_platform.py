@@ -32,7 +32,7 @@ from mcembed_lti.practice.platform import (
 from mcembed_lti.practice.seed import CLIENT_ID, DEPLOYMENT_ID
 from mcembed_lti.practice.store import Link
 
-BASE = "http://127.0.0.1:8765"
+BASE = "http://localhost"  # where the test client sends its requests
 CREDENTIAL = "digital-formative-assessment"
 
 
@@ -453,6 +453,18 @@ def test_a_learner_sees_no_add_button_and_unknown_pages_are_404(client: Client) 
     assert client.get("/practice/links/rl-nothing").status_code == 404
     assert client.get("/").status_code == 302
     assert client.get("/practice/api/lti/courses/other/memberships").status_code in (401, 404)
+
+
+def test_pages_move_to_the_registered_address(demo: Any) -> None:
+    """127.0.0.1 and localhost are different sites to a browser: the pages
+    show at the one the platform is registered with."""
+    client = Client(demo.wsgi)
+    resp = client.get("/practice/grades?x=1", base_url="http://127.0.0.1:8765")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == BASE + "/practice/grades?x=1"
+    assert client.get("/practice/grades", base_url=BASE).status_code == 200
+    # the tool's own calls are answered wherever they arrive
+    assert client.get("/practice/jwks", base_url="http://127.0.0.1:8765").status_code == 200
 
 
 def test_a_second_start_reuses_the_instance_and_follows_a_new_port(tmp_path: Path) -> None:

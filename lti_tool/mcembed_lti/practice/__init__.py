@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -28,11 +29,11 @@ from werkzeug.utils import redirect
 from mcembed import Actor, Settings, load_pack
 from mcembed.badges import IssuerProfile, has_issuer, init_issuer
 
+from .app import create_practice_app
 from .course import COURSE, MEMBERS
 from .platform import PracticePlatform, load_or_create_key
 from .seed import CLIENT_ID, DEPLOYMENT_ID, register_tool, seed_cohort
 from .store import PracticeStore
-from .views import create_practice_app
 
 __all__ = ["COURSE", "MEMBERS", "Demo", "JwksClient", "build_demo", "serve_demo"]
 
@@ -97,17 +98,36 @@ def _root(environ: dict[str, Any], start_response: Any) -> Any:
     return redirect("/practice/", code=302)(environ, start_response)
 
 
+SERVICE_PATHS = ("/practice/api/", "/practice/auth", "/practice/token", "/practice/jwks")
+
+
 class _Site:
     """``/`` goes to the practice course; ``/practice`` to the practice LMS;
-    everything else to the tool."""
+    everything else to the tool. The practice pages are shown at the address
+    the platform is registered with (``localhost`` goes to ``127.0.0.1``), so
+    the LMS's pages, its frames and its login share one origin."""
 
-    def __init__(self, tool_app: Any, practice_app: Any) -> None:
+    def __init__(self, tool_app: Any, practice_app: Any, base: str) -> None:
         self.inner = DispatcherMiddleware(tool_app, {"/practice": practice_app})
+        self.base = base
+        self.netloc = urlsplit(base).netloc
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO", "") in ("", "/"):
+        path = environ.get("PATH_INFO", "")
+        page = path in ("", "/") or (
+            path.startswith("/practice") and not path.startswith(SERVICE_PATHS)
+        )
+        if page and environ.get("REQUEST_METHOD") == "GET" and self._elsewhere(environ):
+            query = environ.get("QUERY_STRING", "")
+            target = self.base + (path or "/") + (f"?{query}" if query else "")
+            return redirect(target, code=302)(environ, start_response)
+        if path in ("", "/"):
             return _root(environ, start_response)
         return self.inner(environ, start_response)
+
+    def _elsewhere(self, environ: dict[str, Any]) -> bool:
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        return bool(host) and host != self.netloc
 
 
 def build_demo(
@@ -187,7 +207,7 @@ def build_demo(
         platform, secret_key=_secret(practice_dir / "session-secret")
     )
     return Demo(
-        wsgi=_Site(tool_app, practice_app),
+        wsgi=_Site(tool_app, practice_app, base),
         tool_app=tool_app,
         practice_app=practice_app,
         platform=platform,
