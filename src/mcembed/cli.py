@@ -502,7 +502,12 @@ def _has_display() -> bool:
     help="The pack to try (default: examples/professional-learning).",
 )
 @click.option("--port", type=int, default=None, help="Port (default: the last one used, or 8765).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on: loopback, or 0.0.0.0 inside a container.",
+)
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
 @click.option(
     "--instance",
@@ -556,6 +561,8 @@ def demo(
 
     try:
         serve_demo(instance, host=host, port=port, pack=pack_folder, ready=ready)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
     except OSError as e:
         raise click.ClickException(f"Cannot listen on {host}:{port}: {e.strerror or e}") from None
     click.echo("Stopped.")

@@ -104,3 +104,26 @@ def test_demo_refuses_a_broken_pack_before_starting(tmp_path: Path) -> None:
     assert "pack.yaml" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "i").exists()
+
+
+def test_demo_serves_this_computer_only(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mcembed",
+            "--instance",
+            str(tmp_path / "i"),
+            "demo",
+            "--no-browser",
+            "--host",
+            "192.0.2.10",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "serves this computer only" in result.stderr
+    assert not (tmp_path / "i").exists()

@@ -40,6 +40,8 @@ __all__ = ["COURSE", "MEMBERS", "Demo", "JwksClient", "build_demo", "serve_demo"
 log = logging.getLogger("mcembed_lti.practice")
 
 DEFAULT_PORT = 8765
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+ANY_ADDRESS = ("0.0.0.0", "::", "")
 EXAMPLE_PACK = Path(__file__).resolve().parents[3] / "examples" / "professional-learning"
 
 
@@ -251,6 +253,12 @@ def serve_demo(
         port: the port (default: the last start's, else 8765, else a free one).
         ready: called once the server listens (the CLI prints the URL).
     """
+    if host not in LOOPBACK and host not in ANY_ADDRESS:
+        raise ValueError(
+            f"--host {host!r}: the demo serves this computer only (LTI asks for https "
+            "anywhere else); use 127.0.0.1, localhost, or 0.0.0.0 in a container and open "
+            "it at 127.0.0.1 on its host"
+        )
     chosen = port if port is not None else remembered_port(instance) or DEFAULT_PORT
     try:
         server = make_server(host, chosen, _Lazy(), threaded=True)
@@ -258,7 +266,7 @@ def serve_demo(
         if port is not None:
             raise
         server = make_server(host, 0, _Lazy(), threaded=True)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = "127.0.0.1" if host in ANY_ADDRESS else host
     if ":" in shown:
         shown = f"[{shown}]"
     base = f"http://{shown}:{server.server_port}"
