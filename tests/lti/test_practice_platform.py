@@ -439,8 +439,13 @@ def test_switching_person_needs_the_form_token(demo: Any, client: Client) -> Non
     resp = client.post("/practice/as", data={"user": "u-lena-fischer"})
     assert resp.status_code == 400
     token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    resp = client.post("/practice/as", data={"user": "u-lena-fischer", "csrf_token": token})
-    assert resp.status_code == 303
+    for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        resp = client.post(
+            "/practice/as",
+            data={"user": "u-lena-fischer", "csrf_token": token, "next": elsewhere},
+        )
+        assert resp.status_code == 303
+        assert resp.headers["Location"] == "/practice/"
     assert "Acting as" in client.get("/practice/").get_data(as_text=True)
     # a learner cannot start Deep Linking
     assert client.get("/practice/add").status_code == 403

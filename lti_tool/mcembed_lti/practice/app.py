@@ -31,6 +31,7 @@ def create_practice_app(practice: PracticePlatform, *, secret_key: str) -> Flask
     app.extensions["practice"] = practice
     app.register_blueprint(bp, url_prefix="")
     app.register_blueprint(services, url_prefix="")
+    app.jinja_env.filters["when"] = _when
     app.jinja_env.globals.update(
         csrf_field=_csrf_field,
         viewer=viewer,
@@ -65,6 +66,16 @@ def create_practice_app(practice: PracticePlatform, *, secret_key: str) -> Flask
         return response
 
     return app
+
+
+def _when(stamp: str) -> str:
+    """``2027-02-03T10:00:00Z`` as people read it: ``03 Feb 2027, 10:00 UTC``."""
+    from datetime import datetime
+
+    try:
+        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").strftime("%d %b %Y, %H:%M:%S UTC")
+    except ValueError:
+        return stamp
 
 
 def _origin(url: str) -> str:

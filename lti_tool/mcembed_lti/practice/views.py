@@ -100,7 +100,7 @@ def switch() -> Any:
         abort(400, "Choose someone from the course.")
     session["user"] = chosen.user_id
     back = request.form.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
         back = url_for("practice.course")
     return redirect(back, code=303)
 
