@@ -10,6 +10,7 @@ PostgreSQL. SQLAlchemy errors never leave this module.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -171,6 +172,33 @@ def _catalog_filters(query: CatalogQuery, credential_id: Any) -> list[Any]:
             conds.append(a.c.code == query.code.lower())
         filters.append(credential_id.in_(select(a.c.credential_id).where(*conds)))
     return filters
+
+
+@functools.cache
+def _submission_listing(
+    course: bool, learner: bool, credential: bool, states: int
+) -> tuple[Any, Any]:
+    """The count and page statements of a submission listing, built once for
+    each shape of filter (which fields it names)."""
+    s = t.submissions
+    conds = []
+    if course:
+        conds.append(s.c.course_id == bindparam("course"))
+    if learner:
+        conds.append(s.c.learner_id == bindparam("learner"))
+    if credential:
+        conds.append(s.c.credential_id == bindparam("credential"))
+    if states:
+        conds.append(s.c.state.in_(bindparam("states", expanding=True)))
+    count = select(func.count()).select_from(s).where(*conds)
+    query = (
+        select(*_Q.submission_cols)
+        .where(*conds)
+        .order_by(s.c.updated_at.desc(), s.c.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return count, query
 
 
 def _submission_row(s: Submission) -> dict[str, Any]:
@@ -577,23 +605,23 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories):
         return self._submission(rows) if rows else None
 
     def list_submissions(self, where: SubmissionFilter) -> Page[Submission]:
-        s = t.submissions
-        conds = []
-        if where.course_id is not None:
-            conds.append(s.c.course_id == where.course_id)
-        if where.learner_id is not None:
-            conds.append(s.c.learner_id == where.learner_id)
-        if where.credential_id is not None:
-            conds.append(s.c.credential_id == where.credential_id)
-        if where.states:
-            conds.append(s.c.state.in_([st.value for st in where.states]))
-        total = self.conn.execute(select(func.count()).select_from(s).where(*conds)).scalar_one()
+        count, query = _submission_listing(
+            where.course_id is not None,
+            where.learner_id is not None,
+            where.credential_id is not None,
+            len(where.states),
+        )
+        params: dict[str, Any] = {
+            "course": where.course_id,
+            "learner": where.learner_id,
+            "credential": where.credential_id,
+            "states": [st.value for st in where.states],
+        }
+        total = self.conn.execute(count, params).scalar_one()
+        if not total:
+            return Page(items=[], total=0)
         rows = self.conn.execute(
-            select(*_Q.submission_cols)
-            .where(*conds)
-            .order_by(s.c.updated_at.desc(), s.c.id.desc())
-            .limit(where.limit)
-            .offset(where.offset)
+            query, {**params, "limit": where.limit, "offset": where.offset}
         ).all()
         return Page(items=[self._submission(r) for r in rows], total=total)
 
