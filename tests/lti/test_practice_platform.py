@@ -530,3 +530,33 @@ def test_the_seeded_cohort_has_a_filled_in_board(demo: Any) -> None:
     assert {"Lena Fischer", "Sofia Rossi"} <= coaching
     queue = demo.tool.service.list_submissions(instructor)
     assert {s.state.value for s in queue.items} >= {"awarded", "needs_revision", "submitted"}
+
+
+def test_a_facilitators_own_pack_gets_a_cohort_of_its_own(tmp_path: Path) -> None:
+    """``mcembed demo --pack DIR`` on a pack without the example's credentials:
+    the course has a cohort pursuing that pack, and nobody has started yet."""
+    from click.testing import CliRunner
+
+    from mcembed.cli import cli
+    from mcembed_lti.practice.seed import actor_for
+
+    assert CliRunner().invoke(cli, ["init", str(tmp_path / "pack")]).exit_code == 0
+    holder: dict[str, Any] = {}
+    demo = build_demo(
+        tmp_path / "instance",
+        BASE,
+        pack=tmp_path / "pack",
+        tool_config={"TESTING": True, "GRADE_DISPATCHER": NoDispatcher()},
+        tool_jwks=lambda refresh=False: holder["tool"].keys.jwks(),
+    )
+    holder["tool"] = demo.tool
+    try:
+        platform = demo.tool.lms.find_platform(demo.platform.issuer, CLIENT_ID)
+        instructor = actor_for(platform, MEMBERS[0])
+        board = demo.tool.service.community.progress_board(instructor, demo.cohort_id)
+        assert board.cohort.name.endswith(": practice cohort")
+        assert len(board.rows) == 5
+        assert {c.status.value for r in board.rows for c in r.cells} == {"not_started"}
+        assert list(demo.tool.service.list_submissions(instructor).items) == []
+    finally:
+        demo.close()

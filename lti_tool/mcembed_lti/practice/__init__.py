@@ -181,7 +181,8 @@ def build_demo(
     tool_app = create_app(config)
     tool = tool_app.extensions["mcembed_lti"]
     folder = pack or EXAMPLE_PACK
-    tool.service.add_pack(Actor.system("demo"), load_pack(folder), source=str(folder.resolve()))
+    loaded = load_pack(folder)
+    tool.service.add_pack(Actor.system("demo"), loaded, source=str(folder.resolve()))
 
     store = PracticeStore(practice_dir / "lms.sqlite3")
     issuer = store.get_meta("issuer")
@@ -202,7 +203,7 @@ def build_demo(
     )
     cohort_id = store.get_meta("cohort_id")
     if not cohort_id:
-        cohort_id = seed_cohort(tool.service, registered)
+        cohort_id = seed_cohort(tool.service, registered, loaded)
         store.set_meta("cohort_id", cohort_id)
     store.set_meta("base", base)
     practice_app = create_practice_app(

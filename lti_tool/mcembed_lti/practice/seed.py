@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from mcembed import Actor, CriterionScore, EvidenceItem, EvidenceKind, Person, Role, Service
+from mcembed import Actor, CriterionScore, EvidenceItem, EvidenceKind, Pack, Person, Role, Service
 from mcembed.launches import course_key, person_key
 from mcembed.lms import Lms
 from mcembed.platforms import Deployment, DeploymentPolicy, Platform
@@ -29,6 +29,7 @@ CLIENT_ID = "mcembed-practice-tool"
 DEPLOYMENT_ID = "practice-deployment-1"
 SEED_CREDENTIAL = "digital-formative-assessment"
 SEED_STACK = "data-informed-classroom-practice"
+SEED_ITEM_ANALYSIS = "item-analysis-feedback-python"
 
 
 def register_tool(lms: Lms, *, issuer: str, base: str) -> Platform:
@@ -197,11 +198,12 @@ def _scores(levels: dict[str, str], feedback: dict[str, str]) -> list[CriterionS
     ]
 
 
-def seed_cohort(service: Service, platform: Platform) -> str:
-    """The course's cohort, with progress; returns its id. Run once per instance."""
+def seed_cohort(service: Service, platform: Platform, pack: Pack) -> str:
+    """The course's roster and a cohort; returns the cohort's id. Run once per
+    instance. On the example pack the cohort is under way (submissions,
+    reviews, awards); on another pack it pursues that pack's first stack (or
+    credential) and nobody has started yet."""
     people = {m.user_id: actor_for(platform, m) for m in MEMBERS}
-    instructor = people["u-amara-okafor"]
-    coach = people["u-jonah-whitfield"]
     now = service.clock.now()
     with service.store.transaction() as tx:
         for m in MEMBERS:
@@ -220,6 +222,62 @@ def seed_cohort(service: Service, platform: Platform) -> str:
                     synced_at=now - timedelta(days=1),
                 )
             )
+    known = {c.id for c in service.list_credentials()}
+    stacks = {st.id for st in service.list_stacks()}
+    if {SEED_CREDENTIAL, SEED_ITEM_ANALYSIS} <= known and SEED_STACK in stacks:
+        return _example_cohort(service, people, now)
+    return _pack_cohort(service, people, now, pack)
+
+
+def _pack_cohort(service: Service, people: dict[str, Actor], now: Any, pack: Pack) -> str:
+    """A cohort for a facilitator's own pack: members, checkpoints, meetings."""
+    instructor = people["u-amara-okafor"]
+    coach = people["u-jonah-whitfield"]
+    c = service.community
+    stack = pack.stacks[0] if pack.stacks else None
+    credential_ids = [] if stack else [pack.credentials[0].id]
+    cohort = c.create_cohort(
+        instructor,
+        name=f"{pack.name}: practice cohort",
+        stack_id=stack.id if stack else None,
+        credential_ids=credential_ids,
+        facilitators=[instructor.id, coach.id],
+        description="The practice course's teachers, trying this pack before it is deployed.",
+    )
+    c.add_members(instructor, cohort.id, _learners(people))
+    first = stack.members[0] if stack else credential_ids[0]
+    for title, days, step in (
+        ("Started", 7, "started"),
+        ("Evidence submitted", 21, "submitted"),
+        ("Awarded", 35, "awarded"),
+    ):
+        c.add_checkpoint(
+            instructor,
+            cohort.id,
+            title=title,
+            due_at=now + timedelta(days=days),
+            credential_id=first,
+            step=step,
+        )
+    for kind, title, days in (
+        ("orientation", "Orientation", 2),
+        ("coaching", "Coaching visits", 14),
+        ("showcase", "Showcase", 42),
+    ):
+        c.add_meeting(instructor, cohort.id, kind=kind, title=title, at=now + timedelta(days=days))
+    return cohort.id
+
+
+def _learners(people: dict[str, Actor]) -> list[Person]:
+    return [
+        Person(id=people[m.user_id].id, name=m.name, email=m.email) for m in MEMBERS if m.is_learner
+    ]
+
+
+def _example_cohort(service: Service, people: dict[str, Actor], now: Any) -> str:
+    """The example pack's cohort, two months in."""
+    instructor = people["u-amara-okafor"]
+    coach = people["u-jonah-whitfield"]
     c = service.community
     cohort = c.create_cohort(
         instructor,
@@ -232,17 +290,12 @@ def seed_cohort(service: Service, platform: Platform) -> str:
             "then one of the two notebook credentials."
         ),
     )
-    learners = [m for m in MEMBERS if m.is_learner]
-    c.add_members(
-        instructor,
-        cohort.id,
-        [Person(id=people[m.user_id].id, name=m.name, email=m.email) for m in learners],
-    )
+    c.add_members(instructor, cohort.id, _learners(people))
     checkpoints: list[tuple[str, int, str, str]] = [
         ("Lesson plan and evidence submitted", -3, SEED_CREDENTIAL, "submitted"),
         ("Digital formative assessment awarded", 14, SEED_CREDENTIAL, "awarded"),
-        ("Item analysis notebook started", 28, "item-analysis-feedback-python", "started"),
-        ("Item analysis submitted", 49, "item-analysis-feedback-python", "submitted"),
+        ("Item analysis notebook started", 28, SEED_ITEM_ANALYSIS, "started"),
+        ("Item analysis submitted", 49, SEED_ITEM_ANALYSIS, "submitted"),
     ]
     for title, days, credential_id, step in checkpoints:
         c.add_checkpoint(
