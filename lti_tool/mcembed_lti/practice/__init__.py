@@ -274,7 +274,7 @@ def serve_demo(
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     demo = build_demo(instance, base, pack=pack)
-    server.app = demo.wsgi  # type: ignore[attr-defined]
+    server.app = demo.wsgi
     if ready is not None:
         ready(demo)
     previous = _stop_on_sigterm()

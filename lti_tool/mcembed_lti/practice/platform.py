@@ -26,7 +26,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jwcrypto import jwk
 
 from .course import COURSE, Member, member
-from .store import PracticeStore
+from .store import Link, PracticeStore
 
 __all__ = [
     "ALL_SCOPES",
@@ -50,6 +50,16 @@ ALL_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_RESULT_READ, SCOPE_SCOR
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN_SECONDS = 3600
 HINT_SECONDS = 600
+
+# the tool's link in the course menu (Canvas: course_navigation), no credential of its own
+COURSE_NAVIGATION = Link(
+    id="course-navigation",
+    title="Micro-credentials",
+    text="The tool's own pages for this course.",
+    url="",
+    custom={},
+    created_at="",
+)
 
 
 class PlatformError(Exception):
@@ -296,12 +306,15 @@ class PracticePlatform:
                 "lineitems": self.lineitems_url,
             }
         else:
-            link = self.store.find_link(str(request.message.get("link") or ""))
+            if request.message.get("link") == COURSE_NAVIGATION.id:
+                link = COURSE_NAVIGATION
+            else:
+                link = self.store.find_link(str(request.message.get("link") or ""))
             if link is None:
                 raise PlatformError(404, "That link is no longer in the course.")
             items = self.store.list_line_items(link.id)
             claims[LTI + "message_type"] = "LtiResourceLinkRequest"
-            claims[LTI + "target_link_uri"] = link.url
+            claims[LTI + "target_link_uri"] = link.url or self.tool_url("/lti/launch")
             claims[LTI + "resource_link"] = {
                 "id": link.id,
                 "title": link.title,

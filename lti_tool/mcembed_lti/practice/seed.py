@@ -188,7 +188,7 @@ def _submit(service: Service, learner: Actor, who: Member, **story: str) -> str:
             ],
         ),
     )
-    return service.submit(learner, sub.id).id
+    return str(service.submit(learner, sub.id).id)
 
 
 def _scores(levels: dict[str, str], feedback: dict[str, str]) -> list[CriterionScore]:
@@ -265,7 +265,7 @@ def _pack_cohort(service: Service, people: dict[str, Actor], now: Any, pack: Pac
         ("showcase", "Showcase", 42),
     ):
         c.add_meeting(instructor, cohort.id, kind=kind, title=title, at=now + timedelta(days=days))
-    return cohort.id
+    return str(cohort.id)
 
 
 def _learners(people: dict[str, Actor]) -> list[Person]:
@@ -434,7 +434,7 @@ def _example_cohort(service: Service, people: dict[str, Actor], now: Any) -> str
             )
         ],
     )
-    return cohort.id
+    return str(cohort.id)
 
 
 def describe(service: Service, platform: Platform) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from flask import (
 from markupsafe import Markup, escape
 
 from .course import MEMBERS, Member, member
-from .platform import PlatformError, PracticePlatform
+from .platform import COURSE_NAVIGATION, PlatformError, PracticePlatform
 from .store import Link, Score
 
 __all__ = ["bp", "platform", "viewer"]
@@ -126,6 +126,18 @@ def open_link(link_id: str) -> Any:
         heading=link.title,
         src=_tool_login_url(who, {"link": link.id}),
         frame_title=f"mcembed: {link.title}",
+    )
+
+
+@bp.route("/tool")
+def course_tool() -> Any:
+    """The tool's link in the course menu: its own pages for the course (the
+    review queue and roster for staff, the credentials for learners)."""
+    return render_template(
+        "practice/frame.html",
+        heading=COURSE_NAVIGATION.title,
+        src=_tool_login_url(viewer(), {"link": COURSE_NAVIGATION.id}),
+        frame_title="mcembed: micro-credentials in this course",
     )
 
 

@@ -88,6 +88,14 @@ def test_a_newcomer_walks_the_whole_demo(
         no_violations(axe, page)
         shoot(page, "demo-course-empty")
 
+        # the tool's own link in the course menu: the seeded cohort's work waits
+        page.get_by_role("link", name="Micro-credentials").click()
+        frame = tool_frame(page, "/review/")
+        assert "Diego Alvarez" in frame.content()
+        no_violations(axe, page)
+        shoot(page, "demo-course-menu-tool")
+        page.goto(base + "/practice/")
+
         # the instructor places a credential by deep linking
         page.get_by_role("link", name="Add a credential").click()
         picker = tool_frame(page, "/lti/deep-link")
@@ -232,6 +240,10 @@ def test_a_learner_is_told_why_they_cannot_add_and_pages_fit_a_phone(
             no_violations(axe, page)
             shoot(page, "demo-people-phone")
             act_as(page, "Priya Raman")
+            page.get_by_role("link", name="Micro-credentials").click()
+            frame = tool_frame(page, "/learn/")
+            no_violations(axe, frame)
+            shoot(page, "demo-learner-course-menu-phone")
             page.goto(demo.base + "/practice/")
             assert page.get_by_role("link", name="Add a credential").count() == 0
             response = page.goto(demo.base + "/practice/add")
