@@ -8,13 +8,23 @@
   if (top && window.top !== window) { window.top.location.assign(top); }
   var frame = document.querySelector("iframe.tool");
   if (frame) {
+    var MIN = 480;
     window.addEventListener("message", function (e) {
       if (e.source !== frame.contentWindow) { return; }
       var m = e.data;
       if (typeof m === "string") { try { m = JSON.parse(m); } catch (err) { return; } }
       if (m && m.subject === "lti.frameResize" && Number(m.height) > 0) {
-        frame.style.height = Math.max(480, Math.min(Number(m.height) + 24, 20000)) + "px";
+        frame.style.height = Math.max(MIN, Math.min(Number(m.height) + 24, 20000)) + "px";
       }
+    });
+    // a page measures itself at least as tall as its frame: shrink the frame
+    // while the next page loads, so a short page after a long one fits
+    frame.addEventListener("load", function () {
+      try {
+        frame.contentWindow.addEventListener("pagehide", function () {
+          frame.style.height = MIN + "px";
+        });
+      } catch (err) { /* another origin: keep the last height */ }
     });
   }
 })();
