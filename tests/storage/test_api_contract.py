@@ -68,9 +68,14 @@ def test_updating_a_token_and_rolling_back(store: Any) -> None:
         tx.add_api_token(make_token())
     with store.transaction() as tx:
         tx.update_api_token(replace(make_token(), revoked_at=NOW, last_used_at=NOW))
-    with pytest.raises(RuntimeError), store.transaction() as tx:
-        tx.update_api_token(replace(make_token(), name="changed"))
-        raise RuntimeError("boom")
+
+    def change_then_fail() -> None:
+        with store.transaction() as tx:
+            tx.update_api_token(replace(make_token(), name="changed"))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
     with store.transaction() as tx:
         found = tx.find_api_token("tok_1")
         assert found is not None
