@@ -19,3 +19,8 @@ def app(tmp_path: Path) -> Any:
 @pytest.fixture
 def api(app: Any) -> Api:
     return Api(app, app.test_client())
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
