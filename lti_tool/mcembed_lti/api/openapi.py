@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import request
 
-from mcembed import __version__
+from mcembed import SubmissionState, __version__
 
 from . import bp
 from .errors import CODES
@@ -47,7 +47,7 @@ BOOL = {"type": "boolean"}
 STAMP = {"type": "string", "format": "date-time"}
 NULL_STAMP = {"type": ["string", "null"], "format": "date-time"}
 ANY_OBJ = {"type": "object"}
-STATES = ["draft", "submitted", "in_review", "awarded", "needs_revision", "resubmitted", "withdrawn"]
+STATES = [s.value for s in SubmissionState]
 
 SCHEMAS: dict[str, Any] = {
     "Error": _obj(
@@ -123,9 +123,7 @@ SCHEMAS: dict[str, Any] = {
             "description": "Send it back as If-Match to save only over what you read.",
         },
     ),
-    "CriterionScore": _obj(
-        ("criterion_id", "level"), criterion_id=STR, level=STR, feedback=STR
-    ),
+    "CriterionScore": _obj(("criterion_id", "level"), criterion_id=STR, level=STR, feedback=STR),
     "Review": _obj(
         ("id", "submission_id", "attempt", "scores", "decision"),
         id=STR,
@@ -555,9 +553,7 @@ def _paths() -> dict[str, Any]:
                 scope="review",
             )
         },
-        "/awards": {
-            "get": _op("The token's awards", _json_ok(_list_of("Award")), tag="learner")
-        },
+        "/awards": {"get": _op("The token's awards", _json_ok(_list_of("Award")), tag="learner")},
         "/awards/{award_id}": {
             "get": _op("An award", _json_ok(_ref("Award")), tag="learner", params=(AWARD,))
         },
@@ -702,9 +698,7 @@ def _paths() -> dict[str, Any]:
                 write=True,
             )
         },
-        "/portfolio": {
-            "get": _op("My portfolio", _json_ok(_ref("Portfolio")), tag="community")
-        },
+        "/portfolio": {"get": _op("My portfolio", _json_ok(_ref("Portfolio")), tag="community")},
         "/portfolio/export": {
             "get": _op(
                 "Every credential I hold, as a zip of Open Badges 3.0 files",
