@@ -42,7 +42,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from ..awards import Award, AwardKind
 from ..catalog import credential_fields, discriminating_terms, query_terms
@@ -55,6 +60,7 @@ from ..reviews import Review, SelfAssessment
 from ..stacks import Stack
 from ..submissions import Attempt, HistoryEntry, Submission, SubmissionState
 from . import tables as t
+from .api_sql import ApiSqlRepositories
 from .base import (
     AwardFilter,
     CatalogHit,
@@ -235,7 +241,7 @@ def _parse_submission(row: Any) -> Submission:
     )
 
 
-class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories):
+class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlRepositories):
     def __init__(self, store: SqlStore, conn: Connection) -> None:
         self.store = store
         self.conn = conn
@@ -917,4 +923,39 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **_JSON_CODEC)
+    engine = create_engine(url, pool_size=10, max_overflow=20, **_JSON_CODEC)
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use only when it has sat idle.
+
+    ``pool_pre_ping`` costs a round trip on every checkout, three a launch; a
+    connection in steady use is known good. One idle for a while (a database
+    restart, a proxy's idle timeout) is pinged first and, if dead, replaced:
+    the pool retries the checkout with a fresh connection. Pool events, unlike
+    connection events, add nothing to each statement.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_conn.rollback()
+        except Exception as e:
+            raise DisconnectionError(f"a pooled connection was dead: {e}") from e
