@@ -559,6 +559,7 @@ def demo(
             # some console browsers block until closed: never hold the server for them
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
+    click.echo(f"Starting the demo in {instance} ...")
     try:
         serve_demo(instance, host=host, port=port, pack=pack_folder, ready=ready)
     except ValueError as e:
