@@ -560,3 +560,25 @@ def test_a_facilitators_own_pack_gets_a_cohort_of_its_own(tmp_path: Path) -> Non
         assert list(demo.tool.service.list_submissions(instructor).items) == []
     finally:
         demo.close()
+
+
+def test_a_tool_jwks_that_cannot_be_read_is_a_clear_refusal(demo: Any) -> None:
+    """No 500 when the tool's key set is away: 503 with the reason."""
+    from mcembed_lti.practice.platform import PlatformError
+
+    def away(refresh: bool = False) -> Any:
+        raise ConnectionError("connection refused")
+
+    kept = demo.platform.tool_jwks
+    demo.platform.tool_jwks = away
+    try:
+        with pytest.raises(PlatformError) as refused:
+            demo.platform.read_deep_link_response(tool_sign(demo, dl_claims(demo)))
+        assert refused.value.status == 503
+        assert "connection refused" in refused.value.message
+        resp = Client(demo.wsgi).post("/practice/token", data=token_form(demo))
+        assert resp.status_code == 503
+        assert resp.get_json()["error"] == "temporarily_unavailable"
+        assert "connection refused" in resp.get_json()["error_description"]
+    finally:
+        demo.platform.tool_jwks = kept

@@ -163,9 +163,6 @@ class PracticePlatform:
         public.update({"kid": self.kid, "alg": "RS256", "use": "sig"})
         return {"keys": [public]}
 
-    def _now_iso(self) -> str:
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock()))
-
     # --- the third-party initiated login ----------------------------------------------------
     def login_params(self, user: Member, message: dict[str, Any]) -> dict[str, str]:
         """The parameters of the tool's login URL for ``user`` opening ``message``
@@ -343,7 +340,13 @@ class PracticePlatform:
             )
         kid = header.get("kid")
         for refresh in (False, True):
-            for candidate in self.tool_jwks(refresh=refresh).get("keys", []):
+            try:
+                keys = self.tool_jwks(refresh=refresh).get("keys", [])
+            except Exception as e:  # the tool's JWKS is away or not JSON: say so, no 500
+                raise PlatformError(
+                    503, f"Cannot read the tool's public keys: {type(e).__name__}: {e}"
+                ) from None
+            for candidate in keys:
                 if candidate.get("kid") == kid:
                     return jwk.JWK(**candidate).export_to_pem()
         raise PlatformError(
@@ -430,6 +433,8 @@ class PracticePlatform:
                 leeway=5,
             )
         except PlatformError as e:
+            if e.status == 503:  # the tool's keys could not be read: try again later
+                raise PlatformError(503, e.message, oauth="temporarily_unavailable") from None
             raise PlatformError(401, e.message, oauth="invalid_client") from None
         except jwt.PyJWTError as e:
             raise PlatformError(
