@@ -146,6 +146,28 @@ def test_a_signed_deep_linking_response_places_the_link_and_its_column(
             400,
             "links outside the tool",
         ),
+        (
+            {
+                DL + "content_items": [
+                    {
+                        "type": "ltiResourceLink",
+                        "url": BASE + "/lti/launch",
+                        "lineItem": {"scoreMaximum": "lots"},
+                    }
+                ]
+            },
+            400,
+            "scoreMaximum above 0",
+        ),
+        (
+            {
+                DL + "content_items": [
+                    {"type": "ltiResourceLink", "url": BASE + "/lti/launch", "custom": ["x"]}
+                ]
+            },
+            400,
+            "custom parameters",
+        ),
     ],
 )
 def test_deep_linking_responses_that_do_not_check_out_are_refused(

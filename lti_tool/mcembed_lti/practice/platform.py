@@ -406,6 +406,19 @@ class PracticePlatform:
             url = str(item.get("url") or "")
             if urlsplit(url).path != "/lti/launch":
                 raise PlatformError(400, f"A content item links outside the tool ({url!r}).")
+            if not isinstance(item.get("custom") or {}, dict):
+                raise PlatformError(400, "A content item's custom parameters must be an object.")
+            line_item = item.get("lineItem")
+            if line_item is not None:
+                maximum = line_item.get("scoreMaximum") if isinstance(line_item, dict) else None
+                if (
+                    not isinstance(maximum, int | float)
+                    or isinstance(maximum, bool)
+                    or maximum <= 0
+                ):
+                    raise PlatformError(
+                        400, "A content item's lineItem needs a scoreMaximum above 0."
+                    )
         return user, links
 
     # --- OAuth 2 client credentials ----------------------------------------------------------

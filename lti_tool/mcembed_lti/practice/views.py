@@ -179,7 +179,7 @@ def deep_link_return() -> Any:
         if isinstance(line_item, dict):
             store.add_line_item(
                 label=str(line_item.get("label") or link.title),
-                score_maximum=float(line_item.get("scoreMaximum") or 1),
+                score_maximum=float(line_item["scoreMaximum"]),
                 resource_link_id=link.id,
                 resource_id=str(line_item.get("resourceId") or ""),
                 tag=str(line_item.get("tag") or ""),
