@@ -55,7 +55,11 @@ def auth() -> Any:
     title = (claims.get("https://purl.imsglobal.org/spec/lti/claim/resource_link") or {}).get(
         "title", "Add a credential"
     )
-    _log("id_token", f"{kind} for {checked.user.name}: {title}", {"claims": claims})
+    _log(
+        "id_token",
+        f"{kind} for {checked.user.name}: {title}",
+        {"header": {"alg": "RS256", "kid": platform().kid}, "claims": claims},
+    )
     g.form_action = checked.redirect_uri
     return render_template(
         "practice/post.html", action=checked.redirect_uri, id_token=token, state=checked.state
