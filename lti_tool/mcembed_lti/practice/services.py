@@ -21,7 +21,7 @@ from .platform import (
     PlatformError,
 )
 from .store import Score
-from .views import _log, _now_iso, _number, platform
+from .views import log_message, now_iso, number_text, platform
 
 __all__ = ["json_error", "services"]
 
@@ -49,13 +49,13 @@ def auth() -> Any:
         checked = platform().check_auth_request(params, request.host_url + "lti/launch")
         token, claims = platform().id_token(checked)
     except PlatformError as e:
-        _log("login_refused", e.message, {"request": params})
+        log_message("login_refused", e.message, {"request": params})
         return render_template("practice/error.html", message=e.message, status=e.status), e.status
     kind = claims["https://purl.imsglobal.org/spec/lti/claim/message_type"]
     title = (claims.get("https://purl.imsglobal.org/spec/lti/claim/resource_link") or {}).get(
         "title", "Add a credential"
     )
-    _log(
+    log_message(
         "id_token",
         f"{kind} for {checked.user.name}: {title}",
         {"header": {"alg": "RS256", "kid": platform().kid}, "claims": claims},
@@ -84,9 +84,11 @@ def token() -> Any:
     try:
         answer = platform().issue_token(request.form)
     except PlatformError as e:
-        _log("token_refused", e.message)
+        log_message("token_refused", e.message)
         return json_error(e)
-    _log("token", "access token granted: " + ", ".join(_short(s) for s in answer["scope"].split()))
+    log_message(
+        "token", "access token granted: " + ", ".join(_short(s) for s in answer["scope"].split())
+    )
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -154,7 +156,7 @@ def line_items(context_id: str) -> Any:
         resource_id=str(body.get("resourceId") or ""),
         tag=str(body.get("tag") or ""),
     )
-    _log("line_item", f"column created: {label}", {"line_item": _line_item_json(item)})
+    log_message("line_item", f"column created: {label}", {"line_item": _line_item_json(item)})
     return _typed(_line_item_json(item), LINEITEM_TYPE, status=201)
 
 
@@ -209,11 +211,11 @@ def scores(context_id: str, item_id: int) -> Any:
             grading=str(grading),
             comment=str(body.get("comment") or "")[:2000],
             timestamp=stamp,
-            received_at=_now_iso(),
+            received_at=now_iso(),
         )
     )
-    shown = f"{_number(given)}/{_number(maximum)} " if given is not None else ""
-    _log(
+    shown = f"{number_text(given)}/{number_text(maximum)} " if given is not None else ""
+    log_message(
         "score",
         f"{item.label}: {user.name} {shown}{activity}/{grading}"
         + ("" if kept else " (older than the one on record: ignored)"),
@@ -248,7 +250,7 @@ def memberships(context_id: str) -> Any:
     _course(context_id)
     role = request.args.get("role", "")
     members = [m for m in MEMBERS if not role or role.rsplit("#", 1)[-1] in m.roles]
-    _log("nrps", f"the tool read the roster ({len(members)} people)")
+    log_message("nrps", f"the tool read the roster ({len(members)} people)")
     return _typed(
         {
             "id": platform().memberships_url,

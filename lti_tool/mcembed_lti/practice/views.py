@@ -27,7 +27,7 @@ from .course import MEMBERS, Member, member
 from .platform import COURSE_NAVIGATION, PlatformError, PracticePlatform
 from .store import Link, Score
 
-__all__ = ["bp", "platform", "viewer"]
+__all__ = ["bp", "log_message", "now_iso", "number_text", "platform", "viewer"]
 
 bp = Blueprint("practice", __name__, template_folder="templates", static_folder="static")
 
@@ -36,12 +36,12 @@ def platform() -> PracticePlatform:
     return current_app.extensions["practice"]  # type: ignore[no-any-return]
 
 
-def _now_iso() -> str:
+def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(platform().clock()))
 
 
-def _log(kind: str, summary: str, detail: dict[str, Any] | None = None) -> None:
-    platform().store.log(_now_iso(), kind, summary, detail)
+def log_message(kind: str, summary: str, detail: dict[str, Any] | None = None) -> None:
+    platform().store.log(now_iso(), kind, summary, detail)
 
 
 # --- who is looking, and the form token -------------------------------------------------
@@ -161,7 +161,7 @@ def deep_link_return() -> Any:
     try:
         who, items = platform().read_deep_link_response(request.form.get("JWT", ""))
     except PlatformError as e:
-        _log("deep_link_refused", e.message)
+        log_message("deep_link_refused", e.message)
         return render_template("practice/returned.html", error=e.message, added=[]), e.status
     store = platform().store
     added: list[Link] = []
@@ -172,7 +172,7 @@ def deep_link_return() -> Any:
             text=str(item.get("text") or ""),
             url=str(item["url"]),
             custom={str(k): str(v) for k, v in (item.get("custom") or {}).items()},
-            created_at=_now_iso(),
+            created_at=now_iso(),
         )
         store.add_link(link)
         line_item = item.get("lineItem")
@@ -185,7 +185,7 @@ def deep_link_return() -> Any:
                 tag=str(line_item.get("tag") or ""),
             )
         added.append(link)
-    _log(
+    log_message(
         "deep_link_response",
         f"{who.name} added {len(added)} link(s): " + ", ".join(a.title for a in added),
         {"content_items": items},
@@ -203,9 +203,9 @@ def _cell(score: Score | None) -> dict[str, str]:
     if score is None:
         return {"text": "–", "detail": "nothing sent yet", "kind": "none"}
     if score.activity == "Completed" and score.grading == "FullyGraded":
-        given = _number(score.score_given)
+        given = number_text(score.score_given)
         return {
-            "text": f"{given} / {_number(score.score_maximum)}",
+            "text": f"{given} / {number_text(score.score_maximum)}",
             "detail": "awarded",
             "kind": "graded",
         }
@@ -216,7 +216,7 @@ def _cell(score: Score | None) -> dict[str, str]:
     return {"text": score.activity, "detail": score.grading, "kind": "other"}
 
 
-def _number(value: float | None) -> str:
+def number_text(value: float | None) -> str:
     if value is None:
         return "–"
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
