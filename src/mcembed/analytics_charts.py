@@ -81,7 +81,7 @@ def analytics_chart_svg(
     grouping = report.where.grouping.value
     heading = title or f"Started, submitted and awarded, by {grouping}"
     rows: list[FigureRow] = list(report.rows[:_MAX_ROWS])
-    pad, label_w = 24, 260
+    pad, label_w = 24, 110
     bar_x = label_w
     bar_w = width - label_w - pad - 56
     parts: list[str] = [_text(pad, 30, _clip(heading, 70), size=18, weight=650, fill=_INK)]
@@ -112,20 +112,18 @@ def analytics_chart_svg(
         ]
         + [1.0]
     )
-    y += 24
-    bar_h, gap = 14, 4
+    y += 30
+    bar_h, gap = 14, 5
     for r in rows:
-        top = y + 6
-        parts.append(_text(pad, top + 14, _clip(r.label, 32), size=14, weight=600, fill=_INK))
-        med = r.median_days_to_award
-        shown = str(med) if (med.suppressed or med.value is not None) else "–"
-        parts.append(_text(pad, top + 32, f"median days to award: {shown}", size=12, fill=_MUTED))
+        parts.append(_text(pad, y + 14, _clip(r.label, 80), size=14, weight=600, fill=_INK))
+        top = y + 24
         said = []
         for i, (name, words, colour, kind) in enumerate(_SERIES):
             figure: Figure = getattr(r, name)
             by = top + i * (bar_h + gap)
             value = _said(figure)
             said.append(f"{value} {words}")
+            parts.append(_text(pad, by + 11.5, words, size=12, fill=_MUTED))
             if figure.suppressed or not figure.value:
                 parts.append(_text(bar_x + 4, by + 11.5, value, size=12, weight=600, fill=_INK))
                 continue
@@ -136,8 +134,12 @@ def analytics_chart_svg(
                 f'fill="{_fill(kind, colour, prefix)}"/></g>'
             )
             parts.append(_text(bar_x + w + 6, by + 11.5, value, size=12, weight=600, fill=_INK))
+        med = r.median_days_to_award
+        shown = str(med) if (med.suppressed or med.value is not None) else "–"
+        below = top + 3 * (bar_h + gap) + 12
+        parts.append(_text(pad, below, f"median days to award: {shown}", size=12, fill=_MUTED))
         desc.append(f"{r.label}: {', '.join(said)}.")
-        y += 3 * (bar_h + gap) + 22
+        y = below + 18
     if len(report.rows) > _MAX_ROWS:
         more = len(report.rows) - _MAX_ROWS
         parts.append(_text(pad, y + 10, f"and {more} more in the table below", fill=_MUTED))

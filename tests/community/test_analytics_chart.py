@@ -40,7 +40,7 @@ def test_bars_say_their_numbers_and_names_are_escaped() -> None:
     assert "<impact>" not in svg
     assert "Evaluate &lt;impact&gt; &amp; more: 40 started, 31 submitted, 22 awarded." in svg
     assert "median days to award: 12.5" in svg
-    assert len(re.findall(r"<rect x=\"260\" y=\"[\d.]+\" width", svg)) == 6
+    assert len(re.findall(r"<rect x=\"110\" y=\"[\d.]+\" width", svg)) == 6
 
 
 def test_a_suppressed_figure_draws_no_bar() -> None:
