@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request
+from markupsafe import Markup, escape
 
 from mcembed import NotFound, PermissionDenied, Person, ValidationError
 from mcembed.access import can_read_member_notes, require_cohort_creator
-from mcembed.boards import CellStatus, format_day, reminders_due
+from mcembed.boards import CellStatus, format_day
 from mcembed.charts import board_chart_svg
 from mcembed.cohorts import MeetingKind, MemberStatus, Step
 
@@ -40,6 +41,32 @@ REMINDERS_WHERE = (
     "LTI gives tools no way to send messages through your LMS, so nothing is sent by "
     "LMS message or e-mail."
 )
+
+
+# a board has members × checkpoints cells: each label is made once, not per cell
+CELL_LABELS = {
+    status: Markup(
+        f'<span class="state state-{status.value}">{symbol} {escape(status.words)}</span>'
+    )
+    for status, symbol in zip(
+        (CellStatus.DONE, CellStatus.ON_TRACK, CellStatus.NOT_STARTED, CellStatus.LATE),
+        "✓→○!",
+        strict=True,
+    )
+}
+
+
+def _board_rows(board: Any) -> Markup:
+    """The table's body, members × checkpoints: made here rather than cell by
+    cell in the template, since a cohort of 500 has 5,000 cells."""
+    late = Markup(' <span class="small">(late)</span>')
+    out = []
+    for row in board.rows:
+        cells = "".join(
+            f"<td>{CELL_LABELS[c.status]}{late if c.done_late else ''}</td>" for c in row.cells
+        )
+        out.append(f'<tr><th scope="row">{escape(row.member.display_name)}</th>{cells}</tr>')
+    return Markup("\n".join(out))
 
 
 def _notice() -> str:
@@ -149,20 +176,18 @@ def cohort(cohort_id: str) -> Any:
 @launched
 def board(cohort_id: str) -> Any:
     """Members × checkpoints with the chart, who needs a coaching visit, reminders."""
-    actor = current_launch().actor
-    b = community().progress_board(actor, cohort_id)
-
-    due = reminders_due(b)
+    overview = community().board_overview(current_launch().actor, cohort_id)
+    b = overview.board
     return render_template(
         "community/board.html",
         board=b,
         cohort=b.cohort,
         chart=board_chart_svg(b),
-        coaching=community().coaching_list(actor, cohort_id),
-        due=due,
-        upcoming=[r for r in community().reminders(actor, cohort_id) if r not in due][:20],
+        coaching=overview.coaching,
+        due=overview.due,
+        upcoming=overview.upcoming,
         names={r.member.person_id: r.member.display_name for r in b.rows},
-        CellStatus=CellStatus,
+        table_rows=_board_rows(b),
         format_day=format_day,
         reminders_where=REMINDERS_WHERE,
         notice=_notice(),
