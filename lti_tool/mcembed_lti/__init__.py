@@ -23,6 +23,7 @@ from mcembed.clock import SystemClock
 from mcembed.community import Community
 from mcembed.lms import Lms
 from mcembed.storage import LocalBlobStore, SqlStore, Transaction
+from mcembed.tokens import Tokens
 
 from .badges import Badges, public_fetch
 from .config import DbToolConf, ToolSettings
@@ -57,6 +58,7 @@ class Tool:
     redis: Any = None
     recent: ShortCache = field(default_factory=lambda: ShortCache(30.0))
     badges: Any = None
+    tokens: Any = None
 
     def listener(self, event: Event, tx: Transaction) -> None:
         """The ``Service`` listener: write grade deliveries in the event's
@@ -129,6 +131,7 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
         core,
         clr_signer=recognizer if hasattr(recognizer, "sign_clr") else None,
     )
+    tool.tokens = Tokens(store, clock, tool.service.ids)
     tool.badges = Badges(tool.service, fetch=opts.get("BADGE_FETCH", public_fetch))
     dispatcher: Dispatcher | None = opts.get("GRADE_DISPATCHER")
     if dispatcher is None:
@@ -210,6 +213,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         portfolio,
         public,
         review,
+        tokens,
     )
 
     app.register_blueprint(lti.bp)
@@ -222,6 +226,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portfolio.shared)
     app.register_blueprint(directory.bp)
     app.register_blueprint(analytics.bp)
+    app.register_blueprint(tokens.bp)
+    from .api import register as register_api
+
+    register_api(app)
     from .pages import install
 
     install(app)
