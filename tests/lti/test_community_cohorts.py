@@ -277,3 +277,75 @@ def test_the_showcase_lists_earnings_with_only_shared_evidence(
     _, html = page(client, f"{base}/showcase", course["ben"])
     assert REFLECTION in html
     assert "plan.txt" not in html
+
+
+MANAGE = [
+    ("members/{ana}/remove", {}),
+    ("checkpoints/{chk}/remove", {}),
+    ("meetings", {"kind": "coaching", "title": "Visit", "at": "2026-09-01T10:00"}),
+    ("recommend", {"credential": CRED}),
+    ("roster", {}),
+    ("reminders", {}),
+]
+
+
+@pytest.mark.parametrize(("path", "form"), MANAGE)
+def test_members_cannot_manage_the_cohort(course: dict, client: Any, path: str, form: dict) -> None:
+    """Every route that changes a cohort refuses its members (403), without a change."""
+    _, html = page(client, f"/community/cohorts/{course['cohort']}", course["teacher"])
+    chk = re.search(r"/checkpoints/(chk[^/\"]+)/remove", html).group(1)
+    target = path.format(ana=course["ids"]["ana"], chk=chk)
+    resp = post(client, f"/community/cohorts/{course['cohort']}/{target}", course["ben"], **form)
+    assert resp.status_code == 403
+    _, after = page(client, f"/community/cohorts/{course['cohort']}", course["teacher"])
+    assert "Evaluation submitted" in after
+    assert "Ana Alvarez" in after
+
+
+def test_facilitators_remove_members_checkpoints_and_meetings(course: dict, client: Any) -> None:
+    base = f"/community/cohorts/{course['cohort']}"
+    t = course["teacher"]
+    post(client, f"{base}/meetings", t, kind="coaching", title="Visit", at="2026-09-01T10:00")
+    _, html = page(client, base, t)
+    chk = re.search(r"/checkpoints/(chk[^/\"]+)/remove", html).group(1)
+    mtg = re.search(r"/meetings/(mtg[^/\"]+)/remove", html).group(1)
+    assert post(client, f"{base}/checkpoints/{chk}/remove", t).status_code == 303
+    assert post(client, f"{base}/meetings/{mtg}/remove", t).status_code == 303
+    assert post(client, f"{base}/members/{course['ids']['ana']}/remove", t).status_code == 303
+    _, html = page(client, base, t)
+    assert "No checkpoints yet." in html
+    assert "No meetings yet." in html
+    status, _ana = page(client, base, course["ana"])
+    assert status == 403  # she left: the cohort is no longer hers to see
+
+
+def test_a_cohort_recommendation_reaches_every_member(course: dict, client: Any) -> None:
+    base = f"/community/cohorts/{course['cohort']}"
+    resp = post(client, f"{base}/recommend", course["teacher"], credential=CRED, note="All of you")
+    assert resp.status_code == 303
+    for who in ("ana", "ben"):
+        _, html = page(client, "/community/me", course[who])
+        assert "All of you" in html
+        assert "From Tess Teacher" in html
+
+
+def test_a_member_leaves(course: dict, client: Any) -> None:
+    base = f"/community/cohorts/{course['cohort']}"
+    resp = post(client, f"{base}/leave", course["ana"])
+    assert resp.status_code == 303
+    assert page(client, base, course["ana"])[0] == 403
+
+
+def test_shared_files_in_the_showcase_only_when_shared(course: dict, lti: Any, client: Any) -> None:
+    learner, _ = awarded(lti, client, "ana", "Ana Alvarez")
+    base = f"/community/cohorts/{course['cohort']}"
+    _, portfolio = page(client, "/community/portfolio/", learner)
+    award_id = re.search(r'id="award-([^"]+)"', portfolio).group(1)
+    post(client, f"/community/portfolio/evidence/{award_id}", learner, requirement="plan")
+    _, html = page(client, f"{base}/showcase", course["ben"])
+    link = re.search(r'href="(/community/cohorts/[^"]+/showcase/files/[^"]+)"', html).group(1)
+    resp = client.get(link.replace("&amp;", "&"))
+    assert resp.status_code == 200
+    assert resp.data == b"Week 1: survey; week 6: observe."
+    post(client, f"/community/portfolio/evidence/{award_id}", learner)  # share nothing again
+    assert client.get(link.replace("&amp;", "&")).status_code == 404

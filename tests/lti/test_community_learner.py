@@ -256,3 +256,46 @@ def test_the_menu_links_the_community_pages(lti: Any, client: Any) -> None:
     _, html = page(client, "/review/", teacher)
     for label in ("Cohorts", "Analytics", "My page"):
         assert f">{label}</a>" in html
+
+
+def test_report_and_goal_removal(lti: Any, client: Any, app: Any) -> None:
+    sam = launch(lti, "Learner", "sam", "Sam Sender")
+    ana = launch(lti, "Learner", "ana", "Ana Alvarez")
+    post(
+        client,
+        "/community/me/recommend",
+        sam,
+        credential=CRED,
+        recipient=person(app, ana.id).person_id,
+        note="Spam spam",
+        anonymous="yes",
+    )
+    _, html = page(client, "/community/me", ana)
+    rid = re.search(r'/community/me/recommendations/([^"/]+)"', html).group(1)
+    resp = post(client, f"/community/me/recommendations/{rid}/report", ana, reason="Unwanted")
+    assert resp.status_code == 303
+    assert "notice=reported" in resp.headers["Location"]
+    assert (
+        post(client, f"/community/me/recommendations/{rid}/report", ana, reason="").status_code
+        == 400
+    )
+    post(client, f"/community/me/recommendations/{rid}", ana, answer="accept")
+    _, html = page(client, "/community/me", ana)
+    assert "My goals" in html
+    assert post(client, f"/community/me/goals/{CRED}/remove", ana).status_code == 303
+    _, html = page(client, "/community/me", ana)
+    assert "My goals" not in html
+
+
+def test_shared_files_through_a_share_link(lti: Any, client: Any) -> None:
+    ana, _ = awarded(lti, client, "ana", "Ana Alvarez")
+    _, html = page(client, "/community/portfolio/", ana)
+    award_id = re.search(r'id="award-([^"]+)"', html).group(1)
+    post(client, f"/community/portfolio/evidence/{award_id}", ana, requirement="plan")
+    made = post(client, "/community/portfolio/links", ana).get_data(as_text=True)
+    path = re.search(r'id="new-link">([^<]+)<', made).group(1).split("localhost", 1)[1]
+    public = app_client(client)
+    text = public.get(path).get_data(as_text=True)
+    link = re.search(r'href="(/share/[^"]+/files/[^"]+)"', text).group(1)
+    assert public.get(link).data == b"Week 1: survey; week 6: observe."
+    assert public.get(link.replace(award_id, "awd-other")).status_code == 404

@@ -215,8 +215,8 @@ def members(cohort_id: str) -> Any:
 @launched
 def roster(cohort_id: str) -> Any:
     """Read the course roster from the LMS again (Names and Role Provisioning)."""
-    actor = current_launch().actor
-    community().get_cohort(actor, cohort_id)  # the cohort must be the actor's to see
+    if not community().get_cohort(current_launch().actor, cohort_id).can_manage:
+        raise PermissionDenied("Only those who manage this cohort refresh its roster.")
     warning = sync_roster(force=True)
     if warning:
         raise ValidationError(warning)
