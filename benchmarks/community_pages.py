@@ -11,6 +11,10 @@ with 10 checkpoints beside 30 cohorts of 50. Prints p50 / p95 of:
      date filter, and its CSV                                    target p95 < 300 ms
   4. the analytics page of the whole programme (an administrator)
 
+Then the core's share of the same pages (the ``Community`` calls alone), so
+the page's own cost (routing, launch, templates, charts) shows. The machine's
+load average is printed first: figures on a shared machine are slower.
+
 Runs on PostgreSQL when MCEMBED_TEST_POSTGRES_URL is set (in a schema of its
 own, dropped after), otherwise on SQLite in a temporary folder.
 
@@ -193,6 +197,12 @@ def run(store: SqlStore, label: str, learners: int, cohort_size: int, runs: int)
             runs,
             300,
         )
+        print("  the core's share of those pages (no Flask, no templates):")
+        admin = Actor(id="admin-0", roles=frozenset({Role.ADMIN}), name="Admin")
+        timed("  core: board overview", lambda: community.board_overview(lead, big.id), runs)
+        timed("  core: analytics per credential", lambda: community.analytics(lead), runs)
+        timed("  core: analytics per cohort", lambda: community.analytics(lead, by="cohort"), runs)
+        timed("  core: analytics, whole programme", lambda: community.analytics(admin), runs)
 
 
 def main() -> None:
@@ -203,7 +213,8 @@ def main() -> None:
     learners = 2_000 if args.quick else 20_000
     cohort = 200 if args.quick else 500
     runs = 10 if args.quick else 30
-    print(f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average {load}")
     if os.environ.get("MCEMBED_TEST_POSTGRES_URL"):
         schema = f"bench_{uuid.uuid4().hex[:8]}"
         store = postgres_store(schema)

@@ -56,15 +56,16 @@ def index() -> Any:
     actor = current_launch().actor
     filters = _filters()
     report = community().analytics(actor, **filters)
+    credentials = service().list_credentials()
     return render_template(
         "community/analytics.html",
         report=report,
         chart=analytics_chart_svg(report),
         cohorts=community().list_cohorts(actor, course_id=filters["course_id"]),
-        credentials=service().list_credentials(),
+        credentials=credentials,
         args={k: query(k) for k in ("by", "course", "cohort", "credential", "since", "until")},
         admin=actor.is_admin,
-        names={c.id: c.name for c in service().list_credentials()},
+        names={c.id: c.name for c in credentials},
     )
 
 
