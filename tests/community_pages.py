@@ -5,9 +5,12 @@ real pages."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from lti_platform import form_fields, start_and_submit
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def person(app: Any, launch_id: str) -> Any:

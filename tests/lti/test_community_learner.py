@@ -299,3 +299,58 @@ def test_shared_files_through_a_share_link(lti: Any, client: Any) -> None:
     link = re.search(r'href="(/share/[^"]+/files/[^"]+)"', text).group(1)
     assert public.get(link).data == b"Week 1: survey; week 6: observe."
     assert public.get(link.replace(award_id, "awd-other")).status_code == 404
+
+
+def test_a_completed_stack_exports_a_signed_clr(
+    app_factory: Any, tmp_path: Any, emulator: Any
+) -> None:
+    """With an issuer, the portfolio offers the CLR 2.0 record of a completed
+    stack: a ClrCredential with the stack's and its member's credentials."""
+    import json
+
+    from community_pages import ROOT
+
+    from factories import make_credential
+    from lti_platform import LtiDriver
+    from mcembed import Actor, Settings, Stack, load_pack
+    from mcembed.badges import IssuerProfile, init_issuer
+
+    instance = tmp_path / "signed"
+    init_issuer(
+        Settings(instance=instance),
+        IssuerProfile(
+            name="Riverbend District",
+            url="https://riverbend.example.org",
+            base_url="http://localhost",
+            slug="main",
+        ),
+    )
+    app = app_factory(instance, BADGE_FETCH=None)
+    tool = app.extensions["mcembed_lti"]
+    tool.lms.add_platform(
+        Actor.system(), **emulator.urls, name="LMS", deployment_ids=[emulator.deployment_id]
+    )
+    tool.service.add_pack(Actor.system(), load_pack(ROOT / "examples" / "professional-learning"))
+    with tool.service.store.transaction() as tx:
+        tx.add_credential(make_credential())
+        tx.add_stack(
+            Stack(
+                id="impact-stack",
+                version="1",
+                name="Impact stack",
+                summary="Shows impact.",
+                members=(CRED,),
+                pack_id="test-pack",
+            )
+        )
+    client = app.test_client()
+    lti = LtiDriver(app, client, emulator)
+    ana, _ = awarded(lti, client, "ana", "Ana Alvarez")
+    _, html = page(client, "/community/portfolio/", ana)
+    assert "Impact stack" in html
+    clr = re.search(r'href="(/community/portfolio/clr/[^"]+)"', html).group(1).replace("&amp;", "&")
+    resp = client.get(clr)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = json.loads(resp.data)
+    assert "ClrCredential" in body["credential"]["type"]
+    assert body["jwt"].count(".") == 2
