@@ -34,6 +34,8 @@ def moment(value: str, field: str, *, required: bool = True) -> datetime | None:
         raise ValidationError(
             f"{field}: {value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM."
         ) from None
+    if not 1900 <= parsed.year <= 9000:
+        raise ValidationError(f"{field}: {value!r} is out of range; give a year from 1900 to 9000.")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

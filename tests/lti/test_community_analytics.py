@@ -74,6 +74,7 @@ def test_the_configured_roles_decide(app_factory: Any, tmp_path: Any, emulator: 
     [
         ("by=learner", "by must be"),
         ("since=yesterday", "is not a date"),
+        ("until=9999-12-31", "from 1900 to 9000"),
         ("since=2026-09-10&until=2026-09-01", "the range is empty"),
         ("cohort=coh-nope", "No cohort"),
     ],

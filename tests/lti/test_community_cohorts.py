@@ -205,6 +205,11 @@ def test_invitations_are_joined_from_the_members_page(
             "is not a date",
         ),
         (
+            {"title": "T", "due_at": "9999-12-31", "credential": CRED, "step": "started"},
+            400,
+            "from 1900 to 9000",
+        ),
+        (
             {"title": "T", "due_at": "2026-09-01", "credential": CRED, "step": "begun"},
             400,
             "step must be one of",
