@@ -4,7 +4,6 @@ real pages."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
