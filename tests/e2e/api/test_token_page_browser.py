@@ -106,3 +106,23 @@ def test_make_copy_use_and_revoke_a_token(
         assert axe(page) == []
     finally:
         context.close()
+
+
+def test_an_instructor_chooses_the_review_scope(
+    page: Any, tool: tuple[str, LtiDriver], axe: Any, screenshot: Any
+) -> None:
+    base, driver = tool
+    launch = driver.launch("Instructor", sub="teacher-1", name="Tess Teacher")
+    page.goto(f"{base}/learn/tokens/?launch={launch.id}")
+    assert page.get_by_role("link", name="Review queue").is_visible()
+    assert page.get_by_label("Work on my own submissions (learner)").is_checked()
+    page.get_by_label("Review this course's submissions (review)").check()
+    page.get_by_label("Name").fill("Marking script")
+    page.get_by_role("button", name="Make token").click()
+    secret = page.get_by_label("Token", exact=True).input_value()
+    status, me = _me(base, secret)
+    assert status == 200
+    assert me["scopes"] == ["learner", "review"]
+    assert "learner, review" in page.get_by_role("row", name="Marking script").inner_text()
+    screenshot(page, "api-tokens-instructor")
+    assert axe(page) == []
