@@ -35,6 +35,7 @@ from mcembed import (
 from . import context
 from .backend import Backend, LocalBackend
 from .code_checks import DEFAULT_TIME_LIMIT
+from .connection import connected_backend
 from .drafts import DraftStore
 
 if TYPE_CHECKING:
@@ -61,10 +62,13 @@ class Workshop:
 
     Args:
         credential_id: the credential the workshop earns.
-        pack: offline: a pack folder to load (relative to ``folder``).
+        pack: offline: a pack folder to load (relative to ``folder``); connected,
+            the tool has the pack.
         folder: the workshop folder (default: the kernel's working directory,
             which Jupyter sets to the notebook's folder).
-        backend: where evidence goes (default: ``LocalBackend`` in ``folder``).
+        backend: where evidence goes (default: the kernel's connection to the tool,
+            from ``mj.connect()`` or ``MCEMBED_URL``/``MCEMBED_TOKEN``; else
+            ``LocalBackend`` in ``folder``, offline).
         learner: offline: who is learning (default: ``MCEMBED_LEARNER`` or the login).
         namespace: the learner's variables for code checks (default: the kernel's).
         time_limit: seconds each code check may run.
@@ -83,6 +87,8 @@ class Workshop:
     ) -> None:
         self.folder = Path(folder) if folder is not None else Path.cwd()
         actor = Actor(id=learner, name=learner) if isinstance(learner, str) else learner
+        if backend is None:
+            backend = connected_backend(self.folder)
         if backend is None:
             backend = LocalBackend.open(self.folder, actor=actor, pack=pack)
         self.backend = backend
