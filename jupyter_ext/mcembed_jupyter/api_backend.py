@@ -129,6 +129,18 @@ class ApiBackend:
     def drafts_folder(self) -> Path:
         return self._drafts_folder
 
+    def status(self) -> str:
+        """One line for the learner: where the evidence goes, or that the tool is unreachable."""
+        who = self._actor.name or self._actor.id
+        waiting = len(_read_json(self._outbox_path))
+        if self.offline_since is not None:
+            return (
+                f"The tool at {self.url} cannot be reached right now: what you type is kept "
+                "on this computer and sent when the connection returns"
+                + (f" ({waiting} save{'s' if waiting != 1 else ''} waiting)." if waiting else ".")
+            )
+        return f"Connected to {self.url} as {who}: your evidence goes to your course."
+
     # --- credentials -------------------------------------------------------------------
 
     def get_credential(self, credential_id: str, version: str | None = None) -> Credential:
@@ -185,9 +197,11 @@ class ApiBackend:
     def submit(self, submission_id: str) -> Submission:
         key = uuid.uuid4().hex  # one key for every try of this submit
         path = f"/submissions/{_q(submission_id)}/submit"
-        return from_data(
-            Submission, self._call(lambda: self.client.post(path, {}, idempotency_key=key))
-        )
+        try:
+            answer = self._call(lambda: self.client.post(path, {}, idempotency_key=key))
+        except ConnectionFailed as e:
+            raise ConnectionFailed(f"Not submitted yet. {e}") from e
+        return from_data(Submission, answer)
 
     def self_assess(
         self, submission_id: str, scores: Iterable[CriterionScore], note: str = ""

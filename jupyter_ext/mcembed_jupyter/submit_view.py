@@ -14,6 +14,7 @@ import ipywidgets as widgets
 
 from mcembed import Credential, Review, SubmissionDetail
 
+from .api_backend import ApiBackend
 from .award_card import award_html
 from .panel import Panel, escape
 
@@ -64,6 +65,8 @@ class SubmitView(Panel):
         self.missing = widgets.HTML()
         self.state = widgets.HTML()
         self.state.add_class("mcembed-state")
+        self.connection = widgets.HTML()
+        self.connection.add_class("mcembed-connection")
         self.submit_button = widgets.Button(
             layout=widgets.Layout(width="fit-content"),
             description="Submit",
@@ -82,6 +85,7 @@ class SubmitView(Panel):
         self.award = widgets.HTML()
         self.set_body(
             [
+                self.connection,
                 self.state,
                 self.missing,
                 widgets.HBox([self.submit_button, self.refresh_button]),
@@ -100,12 +104,26 @@ class SubmitView(Panel):
             stored = self.workshop.submit()
             self.say(f"Submitted attempt {stored.attempt}.", kind="ok")
             return True
+        self._show_connection()
         return False
 
     def refresh(self) -> None:
         """Show the submission as the backend has it now."""
-        with self.showing_errors():
-            self.show(self.workshop.detail())
+        try:
+            with self.showing_errors():
+                self.show(self.workshop.detail())
+        finally:
+            self._show_connection()
+
+    def _show_connection(self) -> None:
+        backend = self.workshop.backend
+        if isinstance(backend, ApiBackend):
+            offline = backend.offline_since is not None
+            colour = "#8a4b00" if offline else "#1a1a1a"
+            self.connection.value = (
+                f"<p role='status' style='color:{colour}'><small>{escape(backend.status())}"
+                "</small></p>"
+            )
 
     def show(self, detail: SubmissionDetail) -> None:
         credential = detail.credential

@@ -172,8 +172,16 @@ def test_a_save_while_offline_is_kept_and_sent_when_the_network_returns(
     assert ws.backend.queued[ws.submission.id][0].text == WORDS_350  # type: ignore[attr-defined]
     assert ws.backend.offline_since is not None  # type: ignore[attr-defined]
     assert in_tool(tool, ws).item(REFLECTION) is None
+    panel = ws.submit_panel()  # the last submission the tool sent, kept on this machine
+    assert "cannot be reached right now" in panel.connection.value
+    assert "(1 save waiting)" in panel.connection.value
+    panel.submit_button.click()
+    assert "Not submitted yet. The tool at http://tool.test could not be reached" in (
+        panel.message.value
+    )
     transport.faults.clear()
-    panel = ws.submit_panel()  # reads the submission: the queue goes first
+    panel.refresh_button.click()  # reads the submission: the queue goes first
+    assert "Connected to http://tool.test as Lee Learner" in panel.connection.value
     assert in_tool(tool, ws).item(REFLECTION).text == WORDS_350
     assert ws.backend.queued == {}  # type: ignore[attr-defined]
     assert ws.backend.offline_since is None  # type: ignore[attr-defined]
