@@ -22,6 +22,7 @@ from mcembed.badges import open_recognizer
 from mcembed.clock import SystemClock
 from mcembed.lms import Lms
 from mcembed.storage import LocalBlobStore, SqlStore, Transaction
+from mcembed.tokens import Tokens
 
 from .badges import Badges, public_fetch
 from .config import DbToolConf, ToolSettings
@@ -56,6 +57,7 @@ class Tool:
     redis: Any = None
     recent: ShortCache = field(default_factory=lambda: ShortCache(30.0))
     badges: Any = None
+    tokens: Any = None
 
     def listener(self, event: Event, tx: Transaction) -> None:
         """The ``Service`` listener: write grade deliveries in the event's
@@ -121,6 +123,7 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
         listeners=[tool.listener],
         max_upload_bytes=core.max_upload_bytes,
     )
+    tool.tokens = Tokens(store, clock, tool.service.ids)
     tool.badges = Badges(tool.service, fetch=opts.get("BADGE_FETCH", public_fetch))
     dispatcher: Dispatcher | None = opts.get("GRADE_DISPATCHER")
     if dispatcher is None:
@@ -198,6 +201,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(review.bp)
+    from .api import register as register_api
+
+    register_api(app)
     from .pages import install
 
     install(app)

@@ -53,10 +53,16 @@ def _answer(status: int, title: str, message: str, hint: str = "", code: str = "
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Map every expected error to a status and a page; log the detail."""
+    """Map every expected error to a status and a page; log the detail.
+
+    Under ``/api/v1`` every error is the API's JSON instead (``api.errors``).
+    """
+    from .api.errors import api_error, is_api_request
 
     @app.errorhandler(LaunchError)
     def launch_failed(e: LaunchError) -> Any:
+        if is_api_request():
+            return api_error(e)
         log.warning("LTI launch refused (%s): %s", e.code, e.detail)
         page = render_template(
             "lti/launch_error.html",
@@ -69,6 +75,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(McembedError)
     def core_error(e: McembedError) -> Any:
+        if is_api_request():
+            return api_error(e)
         for cls, status, title in STATUS:
             if isinstance(e, cls):
                 return _answer(status, title, str(e), code=cls.__name__)
@@ -77,6 +85,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CsrfError)
     def csrf_failed(e: CsrfError) -> Any:
+        if is_api_request():
+            return api_error(e)
         log.warning("form refused: %s", e)
         return _answer(
             400,
@@ -88,6 +98,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(e: RequestEntityTooLarge) -> Any:
+        if is_api_request():
+            return api_error(e)
         limit = app.config.get("MAX_CONTENT_LENGTH") or 0
         return _answer(
             413,
@@ -99,10 +111,14 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:
+        if is_api_request():
+            return api_error(e)
         return _answer(e.code or 500, e.name, e.description or "", code=e.name)
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception) -> Any:
+        if is_api_request():
+            return api_error(e)
         log.exception("unexpected error on %s %s", request.method, request.path)
         return _answer(
             500,

@@ -288,6 +288,11 @@ class Lms:
                     return p
         return None
 
+    def list_placements(self, course_id: str) -> list[Placement]:
+        """Every credential and stack placed in a course (by Deep Linking or a launch)."""
+        with self.store.transaction() as tx:
+            return tx.list_placements(course_id)
+
     # --- grade deliveries ---------------------------------------------------------------
 
     def on_event(self, event: object, tx: Transaction) -> None:

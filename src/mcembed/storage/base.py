@@ -38,6 +38,7 @@ from ..reviews import Review, SelfAssessment
 from ..rosters import RosterMember
 from ..stacks import Stack
 from ..submissions import Submission, SubmissionState
+from .api_base import ApiTransaction
 from .community_base import CommunityTransaction
 
 __all__ = [
@@ -124,9 +125,9 @@ class Page(Generic[T]):
     total: int = 0
 
 
-class Transaction(CommunityTransaction, Protocol):
+class Transaction(CommunityTransaction, ApiTransaction, Protocol):
     """The repositories, inside one unit of work (the community ones in
-    ``community_base``)."""
+    ``community_base``, the API tokens in ``api_base``)."""
 
     # packs, credentials, stacks
     def put_pack(self, pack: PackRecord) -> None: ...

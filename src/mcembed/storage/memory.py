@@ -20,6 +20,7 @@ from ..people import Person
 from ..reviews import Review, SelfAssessment
 from ..stacks import Stack
 from ..submissions import Submission, SubmissionState
+from .api_memory import ApiMemoryRepositories, ApiTables
 from .base import (
     AwardFilter,
     CatalogHit,
@@ -51,15 +52,17 @@ class _Tables:
         self.awards: dict[str, Award] = {}
         self.lti = LtiTables()
         self.community = CommunityTables()
+        self.api = ApiTables()
 
 
-class _MemoryTransaction(LtiMemoryRepositories, CommunityMemoryRepositories):
+class _MemoryTransaction(LtiMemoryRepositories, CommunityMemoryRepositories, ApiMemoryRepositories):
     t: _Tables
 
     def __init__(self, tables: _Tables) -> None:
         self.t = tables
         self.lti = tables.lti
         self.community = tables.community
+        self.api = tables.api
         self.undo: list[Callable[[], None]] = []
 
     def _set(self, table: dict[Any, Any], key: Any, value: Any) -> None:

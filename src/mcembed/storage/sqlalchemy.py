@@ -54,6 +54,7 @@ from ..reviews import Review, SelfAssessment
 from ..stacks import Stack
 from ..submissions import Attempt, HistoryEntry, Submission, SubmissionState
 from . import tables as t
+from .api_sql import ApiSqlRepositories
 from .base import (
     AwardFilter,
     CatalogHit,
@@ -207,7 +208,7 @@ def _parse_submission(row: Any) -> Submission:
     )
 
 
-class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories):
+class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlRepositories):
     def __init__(self, store: SqlStore, conn: Connection) -> None:
         self.store = store
         self.conn = conn

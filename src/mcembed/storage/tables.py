@@ -449,3 +449,27 @@ award_facts = Table(
     Index("ix_award_facts_scope", "course_id", "credential_id", "issued_at"),
     Index("ix_award_facts_learner", "learner_id", "course_id"),
 )
+
+# --- the REST API: tokens (hashed) and the first answers to idempotent retries ---------
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("person_id", String(255), nullable=False),
+    Column("course_id", String(255), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("document", Json, nullable=False),
+    Index("ix_api_tokens_person", "person_id", "course_id"),
+)
+
+api_idempotency = Table(
+    "api_idempotency",
+    metadata,
+    Column("owner_id", String(255), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("document", Json, nullable=False),
+    Index("ix_api_idempotency_created", "created_at"),
+)

@@ -7,6 +7,7 @@ screenshot. The LMS (``lti_platform``) runs on ``localhost``, the tool on
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,15 +94,25 @@ def lms(tmp_path: Path, platform_key: Any, live_wsgi: Any) -> Iterator[Lms]:
 
 
 def open_tool(page: Any, lms: Lms, url_part: str, **kw: Any) -> Any:
+    """Open the course page and wait until the tool's frame is at ``url_part``.
+
+    The frame is looked up afresh while waiting: a cross-site frame can be
+    swapped into another renderer as it navigates, and a stale handle then
+    never sees the URL change (nor answers ``content()``).
+    """
     page.goto(lms.course_url(**kw))
-    page.wait_for_function("document.querySelector('iframe.tool').src !== ''")
-    frame = page.frame(name="tool")
-    try:
-        frame.wait_for_url(f"**{url_part}**", timeout=15_000)
-    except Exception as e:
-        raise AssertionError(f"the tool frame is at {frame.url}: {frame.content()[-1500:]}") from e
-    frame.wait_for_load_state("load")
-    return frame
+    deadline = time.monotonic() + 30
+    while True:
+        frame = page.frame(name="tool")
+        if frame is not None and url_part in frame.url:
+            frame.wait_for_load_state("load")
+            return frame
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"after 30 s the tool frame is at {frame.url if frame else 'nothing'}, "
+                f"not {url_part}; the tool was asked for {lms.log.paths[-8:]}"
+            )
+        page.wait_for_timeout(200)
 
 
 def check(frame: Any, page: Any, axe: Any, screenshot: Any, name: str) -> None:
