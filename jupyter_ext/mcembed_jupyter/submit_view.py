@@ -79,7 +79,7 @@ class SubmitView(Panel):
             description="Check for feedback",
             icon="refresh",
         )
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button.on_click(lambda _: self.check_for_feedback())
         self.feedback = widgets.HTML()
         self.attempts = widgets.HTML()
         self.award = widgets.HTML()
@@ -106,6 +106,11 @@ class SubmitView(Panel):
             return True
         self._show_connection()
         return False
+
+    def check_for_feedback(self) -> None:
+        """Ask the backend again; an earlier message ("Submitted ...") is cleared."""
+        self.say("")
+        self.refresh()
 
     def refresh(self) -> None:
         """Show the submission as the backend has it now."""
