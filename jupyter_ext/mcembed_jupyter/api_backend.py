@@ -172,14 +172,19 @@ class ApiBackend:
 
     def save_draft(self, submission_id: str, items: Iterable[EvidenceItem]) -> Submission:
         items = list(items)
-        self._queue(submission_id, items)
+        path = f"/submissions/{_q(submission_id)}/evidence"
+        key = uuid.uuid4().hex
+        body = {"items": [to_data(item) for item in items]}
         try:
-            return self._send_queued(submission_id)
+            # what waits in the outbox goes first; the text itself is in the drafts already
+            answer = self._call(lambda: self.client.put(path, body, idempotency_key=key))
         except ConnectionFailed as e:
+            self._queue(submission_id, items)
             raise ConnectionFailed(
                 f"{e}\nYour work is saved on this computer and will be sent "
                 "when the connection returns."
             ) from e
+        return from_data(Submission, answer)
 
     def attach_file(
         self, submission_id: str, requirement_id: str, filename: str, data: bytes

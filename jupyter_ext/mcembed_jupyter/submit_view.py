@@ -95,7 +95,7 @@ class SubmitView(Panel):
             ]
         )
         workshop.on_change(self.refresh)
-        self.refresh()
+        self.refresh(fresh=True)
 
     def submit(self) -> bool:
         """Save what the forms hold, then submit (or resubmit); the core says what is missing."""
@@ -110,13 +110,13 @@ class SubmitView(Panel):
     def check_for_feedback(self) -> None:
         """Ask the backend again; an earlier message ("Submitted ...") is cleared."""
         self.say("")
-        self.refresh()
+        self.refresh(fresh=True)
 
-    def refresh(self) -> None:
-        """Show the submission as the backend has it now."""
+    def refresh(self, *, fresh: bool = False) -> None:
+        """Show the submission as the backend has it (``fresh``: asked now)."""
         try:
             with self.showing_errors():
-                self.show(self.workshop.detail())
+                self.show(self.workshop.detail(fresh=fresh))
         finally:
             self._show_connection()
 

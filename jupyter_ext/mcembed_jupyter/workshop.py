@@ -27,6 +27,7 @@ from mcembed import (
     EvidenceItem,
     EvidenceKind,
     EvidenceRequirement,
+    McembedError,
     Submission,
     SubmissionDetail,
     ValidationError,
@@ -102,6 +103,8 @@ class Workshop:
         self._listeners: list[Callable[[], None]] = []
         self._pending: list[Callable[[], None]] = []
         self._detail: SubmissionDetail | None = None
+        self._quiet = False
+        self._unannounced = False
 
     # --- state shared by the widgets ------------------------------------------------
 
@@ -136,10 +139,16 @@ class Workshop:
             )
         return requirement
 
-    def detail(self) -> SubmissionDetail:
-        """The submission with reviews, award and what is missing (fetched fresh)."""
-        self._detail = self.backend.get_submission(self.submission.id)
-        self.submission = self._detail.submission
+    def detail(self, *, fresh: bool = True) -> SubmissionDetail:
+        """The submission with reviews, award and what is missing.
+
+        Args:
+            fresh: ask the backend now; else the one fetched since the last
+                change is reused (the widgets refreshing after one change ask once).
+        """
+        if fresh or self._detail is None:
+            self._detail = self.backend.get_submission(self.submission.id)
+            self.submission = self._detail.submission
         return self._detail
 
     def on_change(self, listener: Callable[[], None]) -> None:
@@ -152,6 +161,11 @@ class Workshop:
 
     def changed(self, submission: Submission) -> None:
         self.submission = submission
+        self._detail = None
+        if self._quiet:
+            self._unannounced = True
+            return
+        self._unannounced = False
         for listener in self._listeners:
             listener()
 
@@ -171,12 +185,25 @@ class Workshop:
         return stored
 
     def save_all(self) -> None:
-        """Ask every form to save what is typed but not saved yet."""
-        for flush in self._pending:
-            flush()
+        """Ask every form to save what is typed but not saved yet.
+
+        The other widgets hear of it once, with the submit that follows
+        (connected, each refresh is a round trip to the tool).
+        """
+        self._quiet = True
+        try:
+            for flush in self._pending:
+                flush()
+        finally:
+            self._quiet = False
 
     def submit(self) -> Submission:
-        stored = self.backend.submit(self.submission.id)
+        try:
+            stored = self.backend.submit(self.submission.id)
+        except McembedError:
+            if self._unannounced:  # what save_all saved is shown all the same
+                self.changed(self.submission)
+            raise
         self.changed(stored)
         return stored
 
