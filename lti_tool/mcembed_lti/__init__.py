@@ -195,12 +195,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             x_prefix=settings.proxy_count,
         )
 
-    from .views import learner, lti, public, review
+    from .views import learner, lti, public, review, tokens
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(tokens.bp)
     from .api import register as register_api
 
     register_api(app)

@@ -786,6 +786,96 @@ def workshop_check(notebook: Path, solution: Path, timeout: int) -> None:
         sys.exit(1)
 
 
+# --- REST API tokens --------------------------------------------------------------------
+
+
+def _tokens(state: _State) -> Any:
+    from .tokens import Tokens
+
+    svc = state.service()
+    return Tokens(svc.store, svc.clock, svc.ids)
+
+
+@cli.group()
+def token() -> None:
+    """Integration tokens for the REST API: create, list, revoke."""
+
+
+@token.command("create")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(["learner", "review"]),
+    help="What the token may do (repeatable): learner, review.",
+)
+@click.option("--course", required=True, help="The course id the token acts in.")
+@click.option("--expires", default="90d", show_default=True, help="Lifetime: e.g. 12h, 30d, 8w.")
+@click.option("--name", required=True, help="What the token is for (shown in lists).")
+@click.option("--person", default="", help="The person id it acts as (default: the token's own).")
+@pass_state
+def token_create(
+    state: _State, scopes: Sequence[str], course: str, expires: str, name: str, person: str
+) -> None:
+    """Make an integration token; its secret is printed once."""
+    from .tokens import parse_duration
+
+    made = _tokens(state).create_integration(
+        Actor.system(),
+        name=name,
+        scopes=scopes,
+        course_id=course,
+        expires_in=parse_duration(expires),
+        person_id=person,
+    )
+    t = made.token
+    click.echo(f"Token {t.id} ({', '.join(sorted(t.scopes))}) for course {t.course_id}")
+    click.echo(f"expires {t.expires_at:%Y-%m-%d %H:%M} UTC. Its secret, shown only now:")
+    click.echo(made.secret)
+    click.echo("Use it as: export MCEMBED_TOKEN=<the secret>  (and MCEMBED_URL=<the tool's URL>)")
+
+
+@token.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_state
+def token_list(state: _State, as_json: bool) -> None:
+    """List every token (personal and integration), newest first; never the secrets."""
+    tokens = _tokens(state)
+    found = tokens.list_tokens(Actor.system(), all_people=True)
+    now = state.service().clock.now()
+    if as_json:
+        from .codec import to_data
+
+        rows = []
+        for t in found:
+            row = to_data(t)
+            row.pop("secret_hash", None)
+            row["status"] = t.status(now)
+            rows.append(row)
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not found:
+        click.echo("No tokens yet. Make one with: mcembed token create --help")
+        return
+    for t in found:
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+        click.echo(
+            f"{t.id}  {t.prefix}…  {t.kind.value}  {t.status(now)}  {t.name!r}  "
+            f"person {t.person_id}  course {t.course_id}  scopes {','.join(sorted(t.scopes))}  "
+            f"expires {t.expires_at:%Y-%m-%d}  last used {used}"
+        )
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@pass_state
+def token_revoke(state: _State, token_id: str) -> None:
+    """Revoke a token: it stops working at once."""
+    revoked = _tokens(state).revoke(Actor.system(), token_id)
+    click.echo(f"Revoked {revoked.id} ({revoked.name!r}, {revoked.prefix}…).")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the CLI, turning expected errors into messages."""
     try:

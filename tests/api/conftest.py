@@ -19,3 +19,43 @@ def app(tmp_path: Path) -> Any:
 @pytest.fixture
 def api(app: Any) -> Api:
     return Api(app, app.test_client())
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def platform_key() -> tuple[str, dict[str, Any]]:
+    from lti_platform import new_key
+
+    return new_key()
+
+
+@pytest.fixture
+def emulator(platform_key: tuple[str, dict[str, Any]]) -> Any:
+    from lti_platform import PlatformEmulator, serve
+
+    emu = PlatformEmulator(private_pem=platform_key[0], public_jwk=platform_key[1])
+    with serve(emu) as base:
+        emu.base = base
+        yield emu
+
+
+@pytest.fixture
+def lti(tmp_path: Path, emulator: Any) -> Any:
+    """The tool (with the API's test world) behind the emulated LMS, and a driver
+    performing real signed launches."""
+    from lti_platform import LtiDriver
+    from mcembed import Actor
+
+    app = make_tool_app(tmp_path / "lti-instance")
+    emulator.tool_jwks = app.extensions["mcembed_lti"].keys.jwks
+    app.extensions["mcembed_lti"].lms.add_platform(
+        Actor.system(),
+        **emulator.urls,
+        name="Emulated LMS",
+        deployment_ids=[emulator.deployment_id],
+    )
+    return LtiDriver(app, app.test_client(), emulator)

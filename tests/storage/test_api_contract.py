@@ -92,9 +92,7 @@ def test_idempotent_answers_are_kept_once_per_owner_and_key(store: Any) -> None:
     with store.transaction() as tx:
         tx.add_idempotent_response(answer)
         tx.add_idempotent_response(replace(answer, owner_id="p2"))
-        tx.add_idempotent_response(
-            replace(answer, key="old", created_at=NOW - timedelta(hours=30))
-        )
+        tx.add_idempotent_response(replace(answer, key="old", created_at=NOW - timedelta(hours=30)))
     with pytest.raises(Conflict), store.transaction() as tx:
         tx.add_idempotent_response(replace(answer, body="other"))
     with store.transaction() as tx:

@@ -17,6 +17,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def register(app: Flask) -> None:
     """Add the API's routes to ``app``."""
-    from . import learner, review  # noqa: F401  (they add routes to bp)
+    from . import community, learner, openapi, review  # noqa: F401  (they add routes to bp)
 
     app.register_blueprint(bp)
