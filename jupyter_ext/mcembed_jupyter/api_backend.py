@@ -222,7 +222,7 @@ class ApiBackend:
     def list_submissions(
         self, *, credential_id: str | None = None, states: Sequence[SubmissionState] = ()
     ) -> list[Submission]:
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {"limit": 500}
         if credential_id:
             params["credential_id"] = credential_id
         if states:

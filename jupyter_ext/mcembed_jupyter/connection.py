@@ -25,6 +25,12 @@ from .panel import Panel, escape
 __all__ = ["ConnectForm", "connect", "connected_backend", "disconnect"]
 
 _current: ApiBackend | None = None
+_offered = False  # a connect form was shown in this kernel
+
+
+def connect_offered() -> bool:
+    """Whether this kernel showed a connect form (a workshop made offline then says so)."""
+    return _offered
 
 
 def _drafts(folder: str | os.PathLike[str] | None) -> Path:
@@ -77,8 +83,9 @@ def connected_backend(folder: str | os.PathLike[str] | None = None) -> ApiBacken
 
 def disconnect() -> None:
     """Forget this kernel's connection (workshops made afterwards are offline)."""
-    global _current
+    global _current, _offered
     _current = None
+    _offered = False
 
 
 class ConnectForm(Panel):
@@ -91,19 +98,24 @@ class ConnectForm(Panel):
         folder: str | os.PathLike[str] | None = None,
         **client_options: Any,
     ) -> None:
+        global _offered
+        _offered = True
         super().__init__("Connect to your course", "mcembed-connect")
         self.folder = folder
         self.client_options = client_options
         self.backend: ApiBackend | None = None
+        label = {"description_width": "7em"}
         self.url = widgets.Text(
             value=url,
             description="Tool address",
             placeholder="https://",
+            style=label,
             layout=widgets.Layout(width="100%"),
         )
         self.token = widgets.Password(
             description="Your token",
             placeholder="paste the token from your course's learner page",
+            style=label,
             layout=widgets.Layout(width="100%"),
         )
         self.connect_button = widgets.Button(

@@ -16,6 +16,7 @@ from mcembed import Credential, Review, SubmissionDetail
 
 from .api_backend import ApiBackend
 from .award_card import award_html
+from .connection import connect_offered
 from .panel import Panel, escape
 
 if TYPE_CHECKING:
@@ -122,6 +123,12 @@ class SubmitView(Panel):
 
     def _show_connection(self) -> None:
         backend = self.workshop.backend
+        if not isinstance(backend, ApiBackend) and connect_offered():
+            self.connection.value = (
+                "<p role='status' style='color:#8a4b00'><small>Not connected: this workshop "
+                "keeps its evidence in this folder. Connect above, then run this cell and the "
+                "workshop's cells again.</small></p>"
+            )
         if isinstance(backend, ApiBackend):
             offline = backend.offline_since is not None
             colour = "#8a4b00" if offline else "#1a1a1a"

@@ -304,6 +304,10 @@ def test_connect_form_takes_a_pasted_token_and_empties_the_field(
     form = connect(folder=tmp_path, session=transport.session, sleep=lambda s: None)  # type: ignore[attr-defined]
     assert isinstance(form.token, widgets.Password)
     assert "Not connected" in form.status.value
+    offline = Workshop(DATA_CREDENTIAL, folder=tmp_path, namespace=namespace, pack=EXAMPLE_PACK)
+    assert "Not connected: this workshop keeps its evidence in this folder" in (
+        offline.submit_panel().connection.value
+    )
     form.url.value = URL
     form.token.value = "wrong"
     form.connect_button.click()

@@ -6,6 +6,7 @@ over the API, and the feedback appears in the learner's notebook."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,97 @@ def learner_flow(
     screenshot(page, "connected-not-yet")
     panel.screenshot(path=str(screenshot(page, "connected-not-yet-panel")))
     assert widgets_axe(page) == []
+
+
+CONNECT_NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "connect",
+            "metadata": {},
+            "outputs": [],
+            "source": "import mcembed_jupyter as mj\n\nmj.connect(url=TOOL_URL)",
+        },
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "workshop",
+            "metadata": {},
+            "outputs": [],
+            "source": (
+                'ws = mj.Workshop("analyse-assessment-data-python", '
+                'pack="../../professional-learning")\nws.submit_panel()'
+            ),
+        },
+    ],
+    "metadata": {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_jupyterlab_connect_form_takes_the_pasted_token(
+    page: Any,
+    tmp_path: Path,
+    live_wsgi: Callable[..., Any],
+    screenshot: Callable[..., Path],
+    widgets_axe: Any,
+) -> None:
+    """No environment: the learner pastes the token into the connect form's password field;
+    a wrong one is refused with a message, the right one connects, the field is emptied,
+    and the workshop cell run again sends its evidence to the course."""
+    app = make_tool_app(tmp_path / "tool")
+    token = personal_token(app, LEARNER)
+    with live_wsgi(app) as tool_url:
+        for server in jupyter_server("jupyterlab", tmp_path / "lab"):
+            notebook = server.workshop_folder / "connect.ipynb"
+            cells = json.loads(json.dumps(CONNECT_NOTEBOOK).replace("TOOL_URL", repr(tool_url)))
+            notebook.write_text(json.dumps(cells), encoding="utf-8")
+            try:
+                connect_flow(page, server, tool_url, token, screenshot, widgets_axe)
+            except Exception:
+                screenshot(page, "connect-form-failed")
+                raise
+
+
+def connect_flow(
+    page: Any,
+    server: Any,
+    tool_url: str,
+    token: str,
+    screenshot: Callable[..., Path],
+    widgets_axe: Any,
+) -> None:
+    folder = Path(server.notebook).parent
+    page.goto(f"{server.base_url}/lab/tree/{folder}/connect.ipynb")
+    page.locator(".jp-Notebook").wait_for(timeout=60_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+    run_all(page)
+    form = page.locator(".mcembed-connect")
+    form.locator(".mcembed-connection", has_text="Not connected").wait_for()
+    page.locator(".mcembed-submit .mcembed-connection", has_text="Not connected").wait_for()
+    field = form.locator("input[type=password]")
+    field.fill("not-a-token")
+    form.get_by_role("button", name="Connect").click()
+    form.locator(".mcembed-message", has_text="did not accept your token").wait_for(timeout=30_000)
+    field.fill(token)
+    form.get_by_role("button", name="Connect").click()
+    form.locator(".mcembed-connection", has_text="as Lee Learner").wait_for(timeout=30_000)
+    assert field.input_value() == ""
+    assert token not in page.content()
+    form.scroll_into_view_if_needed()
+    form.screenshot(path=str(screenshot(page, "connect-form-connected")))
+    assert widgets_axe(page) == []
+    # the workshop cell ran offline before connecting; run it again, connected
+    cell = page.locator(
+        ".jp-CodeCell", has=page.locator(".cm-content", has_text="ws = mj.Workshop")
+    )
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    page.locator(
+        ".mcembed-submit .mcembed-connection", has_text=f"Connected to {tool_url} as Lee Learner"
+    ).wait_for(timeout=30_000)
+    screenshot(page, "connect-form-workshop-connected")
