@@ -139,7 +139,13 @@ class ApiBackend:
                 "on this computer and sent when the connection returns"
                 + (f" ({waiting} save{'s' if waiting != 1 else ''} waiting)." if waiting else ".")
             )
-        return f"Connected to {self.url} as {who}: your evidence goes to your course."
+        line = f"Connected to {self.url} as {who}: your evidence goes to your course."
+        if self.flush_problems:
+            line += (
+                " A save made while offline was refused when it was sent (your text is "
+                f"still in its box): {self.flush_problems[-1]}"
+            )
+        return line
 
     # --- credentials -------------------------------------------------------------------
 
@@ -308,7 +314,7 @@ class ApiBackend:
             except McembedError as e:
                 # e.g. submitted meanwhile, or evidence the tool refuses: the
                 # learner's drafts still hold the text; say why it was not kept
-                self.flush_problems.append(f"{submission_id}: {e}")
+                self.flush_problems.append(str(e))
                 self._drop(submission_id)
             else:
                 sent += 1

@@ -100,7 +100,7 @@ class SubmitView(Panel):
 
     def submit(self) -> bool:
         """Save what the forms hold, then submit (or resubmit); the core says what is missing."""
-        self.workshop.save_all()
+        self.workshop.save_all(announce=False)  # the submit refreshes the widgets
         with self.showing_errors():
             stored = self.workshop.submit()
             self.say(f"Submitted attempt {stored.attempt}.", kind="ok")

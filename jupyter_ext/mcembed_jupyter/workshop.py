@@ -184,11 +184,12 @@ class Workshop:
         self.changed(stored)
         return stored
 
-    def save_all(self) -> None:
+    def save_all(self, *, announce: bool = True) -> None:
         """Ask every form to save what is typed but not saved yet.
 
-        The other widgets hear of it once, with the submit that follows
-        (connected, each refresh is a round trip to the tool).
+        The other widgets hear of it once at the end, or (``announce=False``)
+        with the ``submit`` that follows: connected, each refresh is a round
+        trip to the tool.
         """
         self._quiet = True
         try:
@@ -196,6 +197,8 @@ class Workshop:
                 flush()
         finally:
             self._quiet = False
+        if announce and self._unannounced:
+            self.changed(self.submission)
 
     def submit(self) -> Submission:
         try:

@@ -351,3 +351,57 @@ def test_an_address_that_is_not_the_tool_says_so(tmp_path: Path) -> None:
     session, _ = session_for(not_the_tool, URL)
     with pytest.raises(ConnectionFailed, match="Check the tool's address"):
         ApiBackend.connect(URL, TOKEN, drafts_folder=tmp_path, session=session)
+
+
+def test_a_queued_save_the_tool_refuses_later_is_dropped_and_said(
+    make_workshop: Callable[..., Workshop],
+    namespace: dict[str, Any],
+    tool: Service,
+    transport: WSGITransport,
+) -> None:
+    """Saved offline, then submitted from elsewhere: the queued save meets a 409 when sent;
+    it leaves the queue, the panel says why, and the text stays in the learner's box."""
+    ws = make_workshop()
+    form = ws.reflection(REFLECTION)
+    form.text.value = WORDS_350
+    form.save_button.click()
+    complete_evidence(ws, namespace)
+    transport.fail("down", "PUT", times=99)
+    form.text.value = WORDS_350 + " more"
+    form.save_button.click()
+    assert "saved on this computer" in form.message.value
+    tool.submit(LEARNER, ws.submission.id)  # e.g. from another computer
+    transport.faults.clear()
+    panel = ws.submit_panel()
+    assert ws.backend.queued == {}  # type: ignore[attr-defined]
+    assert "was refused when it was sent" in panel.connection.value
+    assert "submitted" in panel.connection.value
+    assert form.text.value == WORDS_350 + " more"
+    assert in_tool(tool, ws).item(REFLECTION).text == WORDS_350
+
+
+def test_a_submit_click_is_three_round_trips(
+    make_workshop: Callable[..., Workshop], namespace: dict[str, Any], transport: WSGITransport
+) -> None:
+    """Save what is typed, submit, one refresh that the card and the panel share."""
+    ws = make_workshop()
+    ws.card()
+    ws.reflection(REFLECTION).text.value = WORDS_350  # typed, not saved
+    complete_evidence(ws, namespace)
+    panel = ws.submit_panel()
+    transport.sent.clear()
+    panel.submit_button.click()
+    assert "Submitted attempt 1." in panel.message.value
+    calls = [(m, p.rsplit("/", 1)[-1]) for m, p, h in transport.sent]
+    assert calls == [("PUT", "evidence"), ("POST", "submit"), ("GET", ws.submission.id)]
+
+
+def test_save_all_alone_tells_the_other_widgets(
+    make_workshop: Callable[..., Workshop],
+) -> None:
+    """Without a submit after it, the card hears of what save_all saved."""
+    ws = make_workshop()
+    card = ws.card()
+    ws.reflection(REFLECTION).text.value = WORDS_350
+    ws.save_all()
+    assert card.progress.value == 1
