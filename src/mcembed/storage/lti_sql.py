@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..codec import from_data, to_data
@@ -27,6 +27,44 @@ from . import tables as t
 from .base import DeliveryFilter, Page
 
 __all__ = ["LtiSqlRepositories"]
+
+
+class _L:
+    """Statements of a launch, built once: building a statement costs more than
+    SQLite takes to run it, and a launch runs a dozen."""
+
+    s = t.lti_login_states
+    la = t.lti_launches
+    p = t.lti_placements
+    r = t.lti_roster
+    login_insert = insert(s)
+    login_find = select(s.c.document).where(s.c.state == bindparam("state"))
+    login_take = delete(s).where(s.c.state == bindparam("state")).returning(s.c.document)
+    launch_insert = insert(la)
+    launch_find = select(la.c.document).where(la.c.id == bindparam("id"))
+    placement_by_link = select(p.c.document).where(
+        p.c.course_id == bindparam("course"), p.c.resource_link_id == bindparam("link")
+    )
+    roster_find = select(r.c.document).where(
+        r.c.course_id == bindparam("course"), r.c.person_id == bindparam("person")
+    )
+    _upserts: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def roster_upsert(cls, dialect: str) -> Any:
+        """One statement (an upsert) instead of update-then-insert under a savepoint."""
+        found = cls._upserts.get(dialect)
+        if found is None:
+            if dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            upsert = dialect_insert(cls.r)
+            found = cls._upserts[dialect] = upsert.on_conflict_do_update(
+                index_elements=[cls.r.c.course_id, cls.r.c.person_id],
+                set_={"document": upsert.excluded.document},
+            )
+        return found
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -148,31 +186,26 @@ class LtiSqlRepositories:
     # --- logins and launches -------------------------------------------------------
     def add_login_state(self, login: LoginState) -> None:
         self.conn.execute(
-            insert(t.lti_login_states).values(
-                state=login.state, expires_at=login.expires_at, document=to_data(login)
-            )
+            _L.login_insert,
+            {"state": login.state, "expires_at": login.expires_at, "document": to_data(login)},
         )
 
     def find_login_state(self, state: str) -> LoginState | None:
-        s = t.lti_login_states
-        row = self.conn.execute(select(s.c.document).where(s.c.state == state)).first()
+        row = self.conn.execute(_L.login_find, {"state": state}).first()
         return from_data(LoginState, row.document) if row else None
 
     def take_login_state(self, state: str) -> LoginState | None:
-        s = t.lti_login_states
-        row = self.conn.execute(delete(s).where(s.c.state == state).returning(s.c.document)).first()
+        row = self.conn.execute(_L.login_take, {"state": state}).first()
         return from_data(LoginState, row.document) if row else None
 
     def add_launch(self, launch: LaunchContext) -> None:
         self.conn.execute(
-            insert(t.lti_launches).values(
-                id=launch.id, expires_at=launch.expires_at, document=to_data(launch)
-            )
+            _L.launch_insert,
+            {"id": launch.id, "expires_at": launch.expires_at, "document": to_data(launch)},
         )
 
     def find_launch(self, launch_id: str) -> LaunchContext | None:
-        la = t.lti_launches
-        row = self.conn.execute(select(la.c.document).where(la.c.id == launch_id)).first()
+        row = self.conn.execute(_L.launch_find, {"id": launch_id}).first()
         return from_data(LaunchContext, row.document) if row else None
 
     def remove_expired(self, now: datetime) -> int:
@@ -188,10 +221,8 @@ class LtiSqlRepositories:
     def put_placement(self, placement: Placement) -> Placement:
         p = t.lti_placements
         row = self.conn.execute(
-            select(p.c.document).where(
-                p.c.course_id == placement.course_id,
-                p.c.resource_link_id == placement.resource_link_id,
-            )
+            _L.placement_by_link,
+            {"course": placement.course_id, "link": placement.resource_link_id},
         ).first()
         if row is not None:
             old = from_data(Placement, row.document)
@@ -331,34 +362,17 @@ class LtiSqlRepositories:
 
     # --- rosters ---------------------------------------------------------------------
     def put_roster_member(self, member: RosterMember) -> None:
-        # one statement (an upsert) instead of update-then-insert under a savepoint
-        r = t.lti_roster
-        values = {
-            "course_id": member.course_id,
-            "person_id": member.person_id,
-            "document": to_data(member),
-        }
-        upsert: Any
-        if self.conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            upsert = pg_insert(r).values(**values)
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            upsert = sqlite_insert(r).values(**values)
         self.conn.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[r.c.course_id, r.c.person_id],
-                set_={"document": upsert.excluded.document},
-            )
+            _L.roster_upsert(self.conn.dialect.name),
+            {
+                "course_id": member.course_id,
+                "person_id": member.person_id,
+                "document": to_data(member),
+            },
         )
 
     def find_roster_member(self, course_id: str, person_id: str) -> RosterMember | None:
-        r = t.lti_roster
-        row = self.conn.execute(
-            select(r.c.document).where(r.c.course_id == course_id, r.c.person_id == person_id)
-        ).first()
+        row = self.conn.execute(_L.roster_find, {"course": course_id, "person": person_id}).first()
         return from_data(RosterMember, row.document) if row else None
 
     def list_roster(self, course_id: str) -> list[RosterMember]:

@@ -10,6 +10,7 @@ PostgreSQL. SQLAlchemy errors never leave this module.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -41,7 +42,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from ..awards import Award, AwardKind
 from ..catalog import credential_fields, discriminating_terms, query_terms
@@ -172,6 +178,33 @@ def _catalog_filters(query: CatalogQuery, credential_id: Any) -> list[Any]:
             conds.append(a.c.code == query.code.lower())
         filters.append(credential_id.in_(select(a.c.credential_id).where(*conds)))
     return filters
+
+
+@functools.cache
+def _submission_listing(
+    course: bool, learner: bool, credential: bool, states: int
+) -> tuple[Any, Any]:
+    """The count and page statements of a submission listing, built once for
+    each shape of filter (which fields it names)."""
+    s = t.submissions
+    conds = []
+    if course:
+        conds.append(s.c.course_id == bindparam("course"))
+    if learner:
+        conds.append(s.c.learner_id == bindparam("learner"))
+    if credential:
+        conds.append(s.c.credential_id == bindparam("credential"))
+    if states:
+        conds.append(s.c.state.in_(bindparam("states", expanding=True)))
+    count = select(func.count()).select_from(s).where(*conds)
+    query = (
+        select(*_Q.submission_cols)
+        .where(*conds)
+        .order_by(s.c.updated_at.desc(), s.c.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return count, query
 
 
 def _submission_row(s: Submission) -> dict[str, Any]:
@@ -578,23 +611,23 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
         return self._submission(rows) if rows else None
 
     def list_submissions(self, where: SubmissionFilter) -> Page[Submission]:
-        s = t.submissions
-        conds = []
-        if where.course_id is not None:
-            conds.append(s.c.course_id == where.course_id)
-        if where.learner_id is not None:
-            conds.append(s.c.learner_id == where.learner_id)
-        if where.credential_id is not None:
-            conds.append(s.c.credential_id == where.credential_id)
-        if where.states:
-            conds.append(s.c.state.in_([st.value for st in where.states]))
-        total = self.conn.execute(select(func.count()).select_from(s).where(*conds)).scalar_one()
+        count, query = _submission_listing(
+            where.course_id is not None,
+            where.learner_id is not None,
+            where.credential_id is not None,
+            len(where.states),
+        )
+        params: dict[str, Any] = {
+            "course": where.course_id,
+            "learner": where.learner_id,
+            "credential": where.credential_id,
+            "states": [st.value for st in where.states],
+        }
+        total = self.conn.execute(count, params).scalar_one()
+        if not total:
+            return Page(items=[], total=0)
         rows = self.conn.execute(
-            select(*_Q.submission_cols)
-            .where(*conds)
-            .order_by(s.c.updated_at.desc(), s.c.id.desc())
-            .limit(where.limit)
-            .offset(where.offset)
+            query, {**params, "limit": where.limit, "offset": where.offset}
         ).all()
         return Page(items=[self._submission(r) for r in rows], total=total)
 
@@ -890,4 +923,39 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **_JSON_CODEC)
+    engine = create_engine(url, pool_size=10, max_overflow=20, **_JSON_CODEC)
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use only when it has sat idle.
+
+    ``pool_pre_ping`` costs a round trip on every checkout, three a launch; a
+    connection in steady use is known good. One idle for a while (a database
+    restart, a proxy's idle timeout) is pinged first and, if dead, replaced:
+    the pool retries the checkout with a fresh connection. Pool events, unlike
+    connection events, add nothing to each statement.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_conn.rollback()
+        except Exception as e:
+            raise DisconnectionError(f"a pooled connection was dead: {e}") from e
