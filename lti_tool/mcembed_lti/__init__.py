@@ -58,6 +58,7 @@ class Tool:
     recent: ShortCache = field(default_factory=lambda: ShortCache(30.0))
     badges: Any = None
     tokens: Any = None
+    api_limiter: Any = None
 
     def listener(self, event: Event, tx: Transaction) -> None:
         """The ``Service`` listener: write grade deliveries in the event's
@@ -124,6 +125,11 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
         max_upload_bytes=core.max_upload_bytes,
     )
     tool.tokens = Tokens(store, clock, tool.service.ids)
+    from .api.limits import RateLimiter
+
+    tool.api_limiter = RateLimiter(
+        settings.api_rate_limit, redis=redis, prefix=settings.redis_prefix
+    )
     tool.badges = Badges(tool.service, fetch=opts.get("BADGE_FETCH", public_fetch))
     dispatcher: Dispatcher | None = opts.get("GRADE_DISPATCHER")
     if dispatcher is None:
