@@ -405,3 +405,22 @@ def test_save_all_alone_tells_the_other_widgets(
     ws.reflection(REFLECTION).text.value = WORDS_350
     ws.save_all()
     assert card.progress.value == 1
+
+
+def test_a_timed_out_submit_is_retried_under_the_same_key(
+    make_workshop: Callable[..., Workshop],
+    namespace: dict[str, Any],
+    tool: Service,
+    transport: WSGITransport,
+) -> None:
+    """The tool took the submit but the answer came too late: one attempt, one key."""
+    ws = make_workshop()
+    ws.reflection(REFLECTION).text.value = WORDS_350
+    complete_evidence(ws, namespace)
+    transport.fail("timeout", "POST", "/submit", times=2)
+    panel = ws.submit_panel()
+    panel.submit_button.click()
+    assert "Submitted attempt 1." in panel.message.value
+    keys = {h["Idempotency-Key"] for m, p, h in transport.sent if p.endswith("/submit")}
+    assert len(keys) == 1
+    assert [a.number for a in in_tool(tool, ws).attempts] == [1]

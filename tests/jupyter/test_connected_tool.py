@@ -189,3 +189,34 @@ def test_another_learners_submission_and_a_second_submit_are_refused(
         other.get_submission(workshop.submission.id)
     with pytest.raises(Conflict, match="submitted"):
         workshop.backend.submit(workshop.submission.id)
+
+
+def test_a_kernel_restarted_without_network_opens_from_what_the_tool_said_last(
+    app: Any,
+    connect_as: Callable[..., ApiBackend],
+    namespace: dict[str, Any],
+    transport: WSGITransport,
+    tmp_path: Path,
+) -> None:
+    """The tool's own answers, kept on disk, open the workshop again with no network;
+    what was typed meanwhile reaches the tool once it answers."""
+    token = personal_token(app, LEARNER)
+    first = connect_as(token)
+    ws = Workshop(DATA_CREDENTIAL, backend=first, folder=tmp_path / "workshop", namespace=namespace)
+    ws.code_check("code-parse-score")  # the check module is kept too
+    transport.fail("down", times=999)
+    restarted = Workshop(
+        DATA_CREDENTIAL,
+        backend=connect_as(token),
+        folder=tmp_path / "workshop",
+        namespace=namespace,
+    )
+    assert restarted.submission.id == ws.submission.id
+    form = restarted.reflection(REFLECTION)
+    form.text.value = WORDS_350
+    form.save_button.click()
+    assert "saved on this computer" in form.message.value
+    assert "def " in restarted.code_check("code-parse-score")._checks_source
+    transport.faults.clear()
+    restarted.submit_panel()
+    assert in_tool(app, ws.submission.id).item(REFLECTION).text == WORDS_350
