@@ -1,5 +1,5 @@
-"""Connected mode in a real JupyterLab: the LTI tool runs on loopback, JupyterLab's
-kernels get ``MCEMBED_URL`` and ``MCEMBED_TOKEN`` as a JupyterHub would set them,
+"""Connected mode in a real JupyterLab 4 and Notebook 7: the LTI tool runs on loopback,
+the server's kernels get ``MCEMBED_URL`` and ``MCEMBED_TOKEN`` as a JupyterHub would set them,
 the learner works through the data-literacy workshop and submits; the submission is
 read back from the running tool through its API, an instructor decides "not yet"
 over the API, and the feedback appears in the learner's notebook."""
@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_workshop_in_browsers import (
     KERNEL_IDLE,
     REFLECTION,
@@ -31,40 +33,54 @@ from notebook_tool import DATA_CREDENTIAL, LEARNER, TEACHER, make_tool_app, pers
 FEEDBACK = "Name the period that needs the reteach and say why in one sentence."
 
 
-def test_jupyterlab_connected_to_the_tool(
+@pytest.mark.parametrize(
+    ("app", "path"), [("jupyterlab", "lab/tree"), ("notebook", "notebooks")], ids=["lab", "nb7"]
+)
+def test_connected_to_the_tool(
+    app: str,
+    path: str,
     page: Any,
     tmp_path: Path,
     live_wsgi: Callable[..., Any],
     screenshot: Callable[..., Path],
     widgets_axe: Any,
 ) -> None:
-    app = make_tool_app(tmp_path / "tool")
-    token = personal_token(app, LEARNER)
-    review_token = personal_token(app, TEACHER, review=True)
-    with live_wsgi(app) as tool_url:
+    tool = make_tool_app(tmp_path / "tool")
+    token = personal_token(tool, LEARNER)
+    review_token = personal_token(tool, TEACHER, review=True)
+    with live_wsgi(tool) as tool_url:
         env = {"MCEMBED_URL": tool_url, "MCEMBED_TOKEN": token}
-        for server in jupyter_server("jupyterlab", tmp_path / "lab", env=env):
+        for server in jupyter_server(app, tmp_path / "lab", env=env):
+            name = f"connected-{app}"
             try:
                 reviewer = ApiBackend.connect(
                     tool_url, review_token, drafts_folder=tmp_path / "reviewer"
                 )
-                learner_flow(page, server, tool_url, reviewer, tmp_path, screenshot, widgets_axe)
+                page.goto(f"{server.base_url}/{path}/{server.notebook}")
+                learner_flow(page, tool_url, reviewer, tmp_path, screenshot, widgets_axe, name)
             except Exception:
-                screenshot(page, "connected-failed")
+                screenshot(page, f"{name}-failed")
                 raise
 
 
 def learner_flow(
     page: Any,
-    server: Any,
     tool_url: str,
     reviewer: ApiBackend,
     tmp_path: Path,
     screenshot: Callable[..., Path],
     widgets_axe: Any,
+    name: str,
 ) -> None:
-    page.goto(f"{server.base_url}/lab/tree/{server.notebook}")
     page.locator(".jp-Notebook").wait_for(timeout=60_000)
+    page.locator(".jp-Cell").first.wait_for()
+    # Notebook 7 may ask which kernel to start for a notebook it has not seen
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    try:
+        dialog.wait_for(timeout=8_000)
+        dialog.get_by_role("button", name="Select", exact=True).click()
+    except PlaywrightTimeout:
+        pass
     page.wait_for_function(KERNEL_IDLE, timeout=60_000)
     run_all(page)
     panel = page.locator(".mcembed-submit")
@@ -78,7 +94,7 @@ def learner_flow(
     common_evidence(page, tmp_path)
     submit(page)
     panel.scroll_into_view_if_needed()
-    screenshot(page, "connected-submitted")
+    screenshot(page, f"{name}-submitted")
     assert widgets_axe(page) == []
 
     # the running tool, through its API, as the course's instructor sees it
@@ -104,8 +120,8 @@ def learner_flow(
     panel.locator(".mcembed-review", has_text=FEEDBACK).first.wait_for()
     assert panel.get_by_role("button", name="Resubmit").count() == 1
     panel.scroll_into_view_if_needed()
-    screenshot(page, "connected-not-yet")
-    panel.screenshot(path=str(screenshot(page, "connected-not-yet-panel")))
+    screenshot(page, f"{name}-not-yet")
+    panel.screenshot(path=str(screenshot(page, f"{name}-not-yet-panel")))
     assert widgets_axe(page) == []
 
 
