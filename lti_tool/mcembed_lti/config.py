@@ -41,6 +41,7 @@ class ToolSettings:
     session_hours: float = 8.0
     grade_worker: str = "thread"
     redis_prefix: str = "mcembed"
+    api_rate_limit: int = 600
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -57,6 +58,8 @@ class ToolSettings:
                 "BASE_URL",
                 "MAX_UPLOAD_BYTES",
                 "AUTO_MIGRATE",
+                "ANALYTICS_ROLES",
+                "ANALYTICS_MIN_GROUP",
             }
             and value is not None
             and value != ""
@@ -76,6 +79,19 @@ class ToolSettings:
         worker = str(config.get("GRADE_WORKER") or "thread")
         if worker not in ("thread", "none"):
             raise ConfigError(f"MCEMBED_GRADE_WORKER must be thread or none (got {worker!r})")
+        try:
+            rate = int(
+                config.get("API_RATE_LIMIT")
+                if config.get("API_RATE_LIMIT") not in (None, "")
+                else 600
+            )
+        except (TypeError, ValueError):
+            rate = -1
+        if rate < 0:
+            raise ConfigError(
+                "MCEMBED_API_RATE_LIMIT must be a whole number of requests a minute per token, "
+                f"0 for no limit (got {config.get('API_RATE_LIMIT')!r})"
+            )
         roles = str(config.get("LTI_REVIEWER_ROLES") or "")
         extra_roles = tuple(r.strip() for r in roles.split(",") if r.strip())
         return cls(
@@ -87,6 +103,7 @@ class ToolSettings:
             session_hours=hours,
             grade_worker=worker,
             redis_prefix=str(config.get("REDIS_PREFIX") or "mcembed"),
+            api_rate_limit=rate,
         )
 
 

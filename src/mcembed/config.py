@@ -84,6 +84,12 @@ SETTINGS: tuple[Setting, ...] = (
         "share one Redis).",
     ),
     Setting(
+        "MCEMBED_API_RATE_LIMIT",
+        "600",
+        "REST API requests a minute per token (counted in Redis when there is one); "
+        "0 for no limit.",
+    ),
+    Setting(
         "MCEMBED_GRADE_WORKER",
         "thread",
         "Who sends grades without Redis: `thread` (in each web process) or `none` (only "

@@ -332,3 +332,21 @@ def test_secrets_are_stored_hashed(api: Api) -> None:
     assert stored.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in repr(stored)
     assert stored.prefix == secret[:12]
+
+
+def test_a_held_file_keeps_its_stored_name_and_type(api: Api) -> None:
+    """Sending back a file reference from a read is fine; its fields stay as stored."""
+    token = api.token()
+    sid = api.post("/submissions", token, json={"credential_id": CRED}).json["id"]
+    uploaded = api.post(
+        f"/submissions/{sid}/files",
+        token,
+        data={"requirement_id": "plan", "file": (io.BytesIO(b"plan v1"), "plan.txt")},
+        content_type="multipart/form-data",
+    ).json
+    [item] = [i for i in uploaded["items"] if i["requirement_id"] == "plan"]
+    forged = {**item, "blob": {**item["blob"], "media_type": "text/html", "filename": "x.html"}}
+    saved = api.put(f"/submissions/{sid}/evidence", token, json={"items": [forged]})
+    assert saved.status_code == 200, saved.json
+    [kept] = [i for i in saved.json["items"] if i["requirement_id"] == "plan"]
+    assert kept["blob"] == item["blob"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from api_world import LEARNER, TEACHER, Api, make_tool_app, submitted_over_api
+from api_world import CRED, LEARNER, TEACHER, Api, make_tool_app, submitted_over_api
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -20,6 +20,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+CODE_CREDENTIAL = "analyse-assessment-data-python"
+PASSING = [
+    {"criterion_id": "design", "level": "Exemplary"},
+    {"criterion_id": "impact", "level": "Proficient"},
+]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -30,15 +35,27 @@ CHECKS = [
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    app = make_tool_app(Path(tmp_path_factory.mktemp("fuzz")) / "instance")
+    # no rate limit: the fuzzer sends hundreds of requests a minute with one token
+    app = make_tool_app(Path(tmp_path_factory.mktemp("fuzz")) / "instance", API_RATE_LIMIT=0)
     api = Api(app, app.test_client())
     learner = api.token(LEARNER)
-    submitted_over_api(api, learner)
+    teacher = api.token(TEACHER, scopes=("learner", "review"))
+    awarded = submitted_over_api(api, learner)
+    review = api.post(f"/submissions/{awarded['id']}/reviews", teacher, json={"scores": PASSING})
+    draft = api.post("/submissions", learner, json={"credential_id": CODE_CREDENTIAL}).json
+    cohort = api.post("/cohorts", teacher, json={"name": "Fuzz", "credential_ids": [CRED]}).json
     return {
         "app": app,
-        "tokens": {
-            "learner": learner,
-            "teacher": api.token(TEACHER, scopes=("learner", "review")),
+        "tokens": {"learner": learner, "teacher": teacher},
+        # real ids, so generated requests also reach past "not found"
+        "ids": {
+            "submission_id": draft["id"],
+            "credential_id": CODE_CREDENTIAL,
+            "requirement_id": "code-parse-score",
+            "award_id": review.json["award"]["id"],
+            "kind": "png",
+            "cohort_id": cohort["id"],
+            "sha256": next(i["blob"]["sha256"] for i in awarded["items"] if i["blob"]),
         },
     }
 
@@ -71,10 +88,16 @@ def test_no_operation_fails_on_the_server(
     operation = operations[label]
     headers = {"Authorization": f"Bearer {fuzzed['tokens'][who]}"}
 
-    cases = st.one_of(
+    known = {
+        p.name: fuzzed["ids"][p.name] for p in operation.path_parameters if p.name in fuzzed["ids"]
+    }
+    strategies = [
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
-    )
+    ]
+    if known:
+        strategies.append(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=known))
+    cases = st.one_of(strategies)
 
     @given(case=cases)
     @settings(

@@ -68,13 +68,19 @@ class ApiError(Exception):
     """An error the API answers as it is (bad JSON, a missing field)."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details or {}
+        self.headers = headers or {}
 
 
 def is_api_request() -> bool:
@@ -100,7 +106,7 @@ def _problems(e: ValidationError) -> dict[str, Any]:
 def _classify(e: BaseException) -> tuple[int, str, str, dict[str, Any], dict[str, str]]:
     """(status, code, message, details, headers) for any error."""
     if isinstance(e, ApiError):
-        return e.status, e.code, e.message, e.details, {}
+        return e.status, e.code, e.message, e.details, e.headers
     if isinstance(e, Unauthenticated):
         header = 'Bearer realm="mcembed"'
         if e.problem.value != "unauthenticated" or "not known" in str(e):

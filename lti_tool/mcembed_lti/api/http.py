@@ -79,6 +79,20 @@ def _authenticate() -> ApiToken:
     return tokens().resolve(secret.strip())
 
 
+def _limit(found: ApiToken) -> None:
+    limiter = current_app.extensions["mcembed_lti"].api_limiter
+    wait = limiter.hit(found.id) if limiter is not None else None
+    if wait is not None:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"More than {limiter.per_minute} requests a minute with this token; "
+            f"try again in {wait} s.",
+            {"retry_after": wait},
+            {"Retry-After": str(wait)},
+        )
+
+
 def json_response(data: Any, status: int = 200) -> Response:
     response = current_app.response_class(
         json.dumps(data, ensure_ascii=False, separators=(",", ":")),
@@ -225,6 +239,7 @@ def endpoint(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             request.max_content_length = limit() if callable(limit) else limit
             g.api_token = _authenticate()
+            _limit(g.api_token)
             if scope is not None:
                 require_scope(g.api_token, scope)
             if request.method in ("POST", "PUT"):

@@ -7,6 +7,7 @@ and answers ``to_data`` of the result; the core checks who may do what.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from flask import Response, current_app, request
@@ -91,12 +92,11 @@ def credentials() -> Any:
                 continue
         else:
             wanted.append(placement.credential_id)
-    found = []
-    for credential_id in dict.fromkeys(wanted):
-        try:
-            found.append(svc.get_credential(credential_id))
-        except NotFound:
-            continue
+    if not wanted:
+        return items([])
+    # the latest versions in one read, not one per credential
+    latest = {c.id: c for c in svc.list_credentials()}
+    found = [latest[cid] for cid in dict.fromkeys(wanted) if cid in latest]
     return items(found)
 
 
@@ -185,24 +185,31 @@ def save_evidence(submission_id: str) -> Any:
     given = [decode(EvidenceItem, item, f"items[{n}]") for n, item in enumerate(raw)]
     revision = _if_match()
     svc = service()
-    detail = svc.get_submission(actor(), submission_id)
-    held = {
-        (i.requirement_id, i.blob.sha256)
-        for i in (
-            *detail.submission.items,
-            *(i for a in detail.submission.attempts for i in a.items),
-        )
-        if i.blob is not None
-    }
-    for n, item in enumerate(given):
-        if item.blob is not None and (item.requirement_id, item.blob.sha256) not in held:
-            raise ApiError(
-                422,
-                "invalid_request",
-                f"items[{n}] names a file this submission does not hold; upload files with "
-                f"POST /api/v1/submissions/{submission_id}/files.",
-                {"field": f"items[{n}].blob"},
+    if any(item.blob is not None for item in given):
+        # a file reference must be one this submission already holds (uploaded
+        # through POST .../files), never someone else's file by its hash
+        detail = svc.get_submission(actor(), submission_id)
+        held = {
+            (i.requirement_id, i.blob.sha256): i.blob
+            for i in (
+                *detail.submission.items,
+                *(i for a in detail.submission.attempts for i in a.items),
             )
+            if i.blob is not None
+        }
+        for n, item in enumerate(given):
+            if item.blob is None:
+                continue
+            kept = held.get((item.requirement_id, item.blob.sha256))
+            if kept is None:
+                raise ApiError(
+                    422,
+                    "invalid_request",
+                    f"items[{n}] names a file this submission does not hold; upload files "
+                    f"with POST /api/v1/submissions/{submission_id}/files.",
+                    {"field": f"items[{n}].blob"},
+                )
+            given[n] = replace(item, blob=kept)  # its name and type as stored, not as sent
     saved = svc.save_draft(actor(), submission_id, given, expected_revision=revision)
     return json_response(to_data(saved))
 

@@ -8,15 +8,16 @@ described by their main fields; they travel as ``mcembed.codec.to_data``.
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 
 from mcembed import SubmissionState, __version__
 
 from . import bp
 from .errors import CODES
-from .http import json_response
 
 __all__ = ["document"]
 
@@ -749,6 +750,11 @@ def _operation_ids(paths: dict[str, Any]) -> None:
             op["operationId"] = "_".join([method, *words]).replace("-", "_")
 
 
+@functools.lru_cache(maxsize=8)
+def _cached(server_url: str) -> str:
+    return json.dumps(document(server_url), ensure_ascii=False, separators=(",", ":"))
+
+
 def document(server_url: str = "/api/v1") -> dict[str, Any]:
     """The OpenAPI document (``server_url``: where the API is served)."""
     paths = _paths()
@@ -793,4 +799,5 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
 @bp.route("/openapi.json")
 def openapi_json() -> object:
     """The document itself needs no token."""
-    return json_response(document(request.script_root + bp.url_prefix))  # type: ignore[operator]
+    text = _cached(request.script_root + str(bp.url_prefix))
+    return current_app.response_class(text, mimetype="application/json")
