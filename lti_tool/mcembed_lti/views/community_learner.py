@@ -4,11 +4,12 @@ goals and cohorts, and the catalog search from a problem description."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request
 
-from mcembed import Role
+from mcembed import NotFound, Role
 from mcembed.boards import format_day
 from mcembed.recommendations import RecommendationStatus
 
@@ -41,13 +42,20 @@ def me() -> Any:
     q = query("q")
     credentials = service().list_credentials()
     names = {x.id: x.name for x in credentials} | {s.id: s.name for s in service().list_stacks()}
+    cohorts = c.list_cohorts(actor)
+    progress = {}
+    for cohort in cohorts:
+        # a facilitator, or a member who left, has no row of their own
+        with suppress(NotFound):
+            progress[cohort.id] = c.my_progress(actor, cohort.id)
     return render_template(
         "community/me.html",
         notifications=c.notifications(actor, limit=50),
         received=c.recommendations_for_me(actor),
         sent=c.recommendations_sent(actor),
         goals=c.goals(actor),
-        cohorts=c.list_cohorts(actor),
+        cohorts=cohorts,
+        progress=progress,
         people=c.course_people(actor) if actor.course_id else [],
         names=names,
         query=q,
