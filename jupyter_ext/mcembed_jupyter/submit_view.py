@@ -73,6 +73,8 @@ class SubmitView(Panel):
             description="Submit",
             icon="paper-plane",
             button_style="success",
+            # the themes' success green is too light for white text (axe color-contrast)
+            style=widgets.ButtonStyle(button_color="#1b6e2d"),
         )
         self.submit_button.on_click(lambda _: self.submit())
         self.refresh_button = widgets.Button(
