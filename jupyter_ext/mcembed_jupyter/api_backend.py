@@ -51,7 +51,7 @@ from mcembed import (
 from mcembed.badges import BadgeFile, Verification
 from mcembed.codec import from_data, to_data
 
-from .api_client import ApiClient, ConnectionFailed
+from .api_client import ApiClient, ConnectionFailed, TokenRejected
 
 __all__ = ["ApiBackend"]
 
@@ -91,6 +91,8 @@ class ApiBackend:
         self._cache: dict[str, Any] = _read_json(self._cache_path)
         self.offline_since: str | None = None
         """When the tool was last found unreachable (ISO time), or None while it answers."""
+        self.token_problem: str | None = None
+        """Why the tool stopped accepting the token (expired, revoked), or None."""
         self.flush_problems: list[str] = []
         """Queued saves the tool refused when they were finally sent (with why)."""
         self._me = me if me is not None else self._remembered("me", lambda: self.client.get("/me"))
@@ -133,6 +135,8 @@ class ApiBackend:
         """One line for the learner: where the evidence goes, or that the tool is unreachable."""
         who = self._actor.name or self._actor.id
         waiting = len(_read_json(self._outbox_path))
+        if self.token_problem is not None:
+            return f"{self.token_problem} What you type is kept on this computer in the meantime."
         if self.offline_since is not None:
             return (
                 f"The tool at {self.url} cannot be reached right now: what you type is kept "
@@ -356,7 +360,11 @@ class ApiBackend:
         except ConnectionFailed:
             self.offline_since = self.offline_since or datetime.now(UTC).isoformat()
             raise
+        except TokenRejected as e:
+            self.token_problem = str(e)
+            raise
         self.offline_since = None
+        self.token_problem = None
         return answer
 
     def _remembered(self, key: str, do: Any) -> Any:

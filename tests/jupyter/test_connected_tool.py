@@ -220,3 +220,16 @@ def test_a_kernel_restarted_without_network_opens_from_what_the_tool_said_last(
     transport.faults.clear()
     restarted.submit_panel()
     assert in_tool(app, ws.submission.id).item(REFLECTION).text == WORDS_350
+
+
+def test_a_token_revoked_during_the_workshop_is_said_in_the_submit_panel(
+    app: Any, workshop: Workshop
+) -> None:
+    """The learner revokes the token on the learner page mid-workshop: the next call says so."""
+    panel = workshop.submit_panel()
+    token_id = workshop.backend.me["token_id"]  # type: ignore[attr-defined]
+    tool_of(app).tokens.revoke(LEARNER, token_id)
+    panel.refresh_button.click()
+    assert "Your mcembed token was revoked." in panel.message.value
+    assert "Your mcembed token was revoked." in panel.connection.value
+    assert "Connected to" not in panel.connection.value
