@@ -97,6 +97,8 @@ def test_an_instructor_may_add_the_review_scope(lti: Any) -> None:
     client = lti.client
     html = client.get(f"/learn/tokens/?launch={teacher.id}").get_data(as_text=True)
     assert 'value="review"' in html
+    assert "mcembed token create --course" in html  # and the course's id to name
+    assert re.search(r"<code>lti:[^<]+:course-1</code>", html)
     made = client.post(
         "/learn/tokens/",
         data={**form_fields(html), "name": "marking", "scope": ["learner", "review"]},
