@@ -90,6 +90,8 @@ class ApiClient:
         retries: how many times a failed try is repeated.
         backoff: seconds before the first repeat; doubled each time (with jitter).
         sleep: how to wait between tries (tests pass a recorder).
+        max_wait: the longest ``Retry-After`` waited for; a longer one is
+            answered at once with when to try again.
     """
 
     def __init__(
@@ -102,6 +104,7 @@ class ApiClient:
         retries: int = 4,
         backoff: float = 0.25,
         sleep: Callable[[float], None] = time.sleep,
+        max_wait: float = 10.0,
     ) -> None:
         self.url = normalise_url(url)
         token = (token or "").strip()
@@ -117,6 +120,7 @@ class ApiClient:
         self.retries = retries
         self.backoff = backoff
         self.sleep = sleep
+        self.max_wait = max_wait
 
     def __repr__(self) -> str:
         return f"ApiClient({self.url!r}, token=***)"
@@ -180,6 +184,12 @@ class ApiClient:
             if response.status_code in RETRY_STATUS:
                 problem = f"answered {response.status_code}"
                 self._retry_after = _retry_after(response)
+                if (self._retry_after or 0) > self.max_wait:
+                    # waiting that long would freeze the notebook: say when to try again
+                    raise ConnectionFailed(
+                        f"The tool at {self.url} is busy: try again in "
+                        f"{self._retry_after:.0f} s. What you typed is kept on this computer."
+                    )
                 continue
             if response.status_code >= 400:
                 raise self._error(response)
@@ -205,7 +215,7 @@ class ApiClient:
     def _delay(self, attempt: int, problem: str) -> float:
         wait = self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2)
         if problem == "answered 429" and self._retry_after is not None:
-            wait = max(wait, min(self._retry_after, 30.0))
+            wait = max(wait, self._retry_after)
         self._retry_after = None
         return wait
 
