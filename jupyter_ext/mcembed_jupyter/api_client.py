@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 __all__ = ["ApiClient", "ConnectionFailed", "TokenRejected"]
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+# (connect, read) seconds per try: with 3 retries a click waits at most about 45 s for a
+# tool that hangs, and a few seconds when the network is plainly down
+DEFAULT_TIMEOUT = (3.05, 10.0)
 NEW_TOKEN = "Make a new token on your course's learner page and connect again."
 
 
@@ -101,7 +103,7 @@ class ApiClient:
         *,
         session: requests.Session | None = None,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-        retries: int = 4,
+        retries: int = 3,
         backoff: float = 0.25,
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float = 10.0,

@@ -225,7 +225,7 @@ def test_server_errors_and_rate_limits_are_retried_with_backoff(
     transport.fail(429, "GET", times=99)
     with pytest.raises(ConnectionFailed, match="busy"):
         backend.list_awards()
-    assert len(sleeps) == 2 + 4
+    assert len(sleeps) == 2 + 3
 
 
 @pytest.mark.parametrize(
