@@ -27,7 +27,7 @@ import json
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -313,8 +313,8 @@ class ApiBackend:
         for submission_id in list(_read_json(self._outbox_path)):
             try:
                 self._send_queued(submission_id)
-            except ConnectionFailed:
-                raise
+            except (ConnectionFailed, TokenRejected):
+                raise  # the queue waits for the network, or for a new token
             except McembedError as e:
                 # e.g. submitted meanwhile, or evidence the tool refuses: the
                 # learner's drafts still hold the text; say why it was not kept
@@ -326,7 +326,7 @@ class ApiBackend:
 
     def _queue(self, submission_id: str, items: list[EvidenceItem]) -> None:
         outbox = _read_json(self._outbox_path)
-        entry = outbox.setdefault(submission_id, {"key": uuid.uuid4().hex, "items": {}})
+        entry = outbox.setdefault(submission_id, {"items": {}})
         entry["key"] = uuid.uuid4().hex  # new content, new key
         for item in items:
             entry["items"][item.requirement_id] = to_data(item)
@@ -351,7 +351,7 @@ class ApiBackend:
 
     # --- calls ---------------------------------------------------------------------------
 
-    def _call(self, do: Any, *, flush: bool = True) -> Any:
+    def _call(self, do: Callable[[], T], *, flush: bool = True) -> T:
         """``do()`` after sending what is queued; notes when the tool is unreachable."""
         try:
             if flush and self._outbox_path.exists() and _read_json(self._outbox_path):
@@ -367,7 +367,7 @@ class ApiBackend:
         self.token_problem = None
         return answer
 
-    def _remembered(self, key: str, do: Any) -> Any:
+    def _remembered(self, key: str, do: Callable[[], Any]) -> Any:
         """``do()``'s answer, kept on disk; the kept one when the tool is unreachable."""
         outbox = getattr(self, "_outbox_path", None)
         try:
