@@ -167,9 +167,11 @@ def _request_hash() -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}?{request.query_string.decode()}".encode())
     if request.mimetype == "multipart/form-data":
-        for name, value in sorted(request.form.items(multi=True)):
+        # a malformed part may come without a name: sort by text
+        fields = sorted((str(k), str(v)) for k, v in request.form.items(multi=True))
+        for name, value in fields:
             digest.update(f"\n{name}={value}".encode())
-        for name, upload in sorted(request.files.items(multi=True), key=lambda x: x[0]):
+        for name, upload in sorted(request.files.items(multi=True), key=lambda x: str(x[0])):
             data = upload.stream.read()
             upload.stream.seek(0)
             digest.update(f"\n{name}:{upload.filename}:".encode() + hashlib.sha256(data).digest())
