@@ -15,7 +15,10 @@ Prints:
      PNG with the core Verifier, render), first and later refreshes
                                       reference: the submit target, p95 < 200 ms
 
-The connected mode (REST API of the LTI tool) is not measured yet.
+  5. submit latency connected: the same Submit click against a live LTI tool
+     on loopback (gunicorn, 2 workers, SQLite instance), over the REST API with
+     each learner's personal token            target p95 < 200 ms
+     and one API round trip (GET /api/v1/me) for reference
 
 Run:  .venv/bin/python benchmarks/jupyter.py [--quick]
 """
@@ -256,6 +259,124 @@ def bench_recognition(count: int) -> None:
         _row(name, samples[int(0.95 * (len(samples) - 1))] * 1000, 200)
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tool_instance(instance: Path, learners: int) -> list[str]:
+    """A tool instance (issuer, example pack, the credential placed in a course) and
+    one personal token per learner, made by the core's token rules."""
+    from datetime import UTC, datetime
+
+    from mcembed import Actor, load_pack
+    from mcembed.badges import IssuerProfile, init_issuer
+    from mcembed.config import Settings
+    from mcembed.placements import Placement
+    from mcembed_lti import create_app
+
+    init_issuer(
+        Settings(instance=instance),
+        IssuerProfile(
+            name="Bench District", url="https://bench.example", base_url="http://localhost"
+        ),
+    )
+    tool = create_app({"INSTANCE": str(instance)}).extensions["mcembed_lti"]
+    tool.service.add_pack(Actor.system(), load_pack(PACK))
+    now = datetime.now(UTC)
+    with tool.service.store.transaction() as tx:
+        tx.put_placement(
+            Placement(
+                id="plc_bench",
+                platform_id="plt_bench",
+                course_id="course-bench",
+                resource_link_id="link-bench",
+                credential_id=CREDENTIAL,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return [
+        tool.tokens.create_personal(
+            Actor(id=f"learner-{n}", name=f"Learner {n}", course_id="course-bench")
+        ).secret
+        for n in range(learners)
+    ]
+
+
+def bench_connected(count: int) -> None:
+    import os
+    import signal
+    import urllib.error
+    import urllib.request
+
+    from mcembed_jupyter import ApiBackend, Workshop
+
+    print(f"5. submit latency connected (live tool on loopback, gunicorn -w 2, {count} learners)")
+    namespace = dict(vars(_solution()))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        tokens = _tool_instance(folder / "tool", count)
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "MCEMBED_INSTANCE": str(folder / "tool")}
+        args = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
+        with (folder / "tool.log").open("wb") as log:
+            server = subprocess.Popen(
+                [*args, "mcembed_lti:create_app()"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/api/v1/me", timeout=1)
+                except urllib.error.HTTPError:
+                    break  # 401: the tool answers
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError((folder / "tool.log").read_text()[-2000:]) from None
+                    time.sleep(0.2)
+            latencies, trips = [], []
+            for n, token in enumerate(tokens):
+                backend = ApiBackend.connect(url, token, drafts_folder=folder / "drafts")
+                ws = Workshop(CREDENTIAL, backend=backend, folder=folder, namespace=namespace)
+                for evidence_id in CODE_CHECKS:
+                    ws.code_check(evidence_id).run()
+                ws.attach("class-notebook", "analysis.html", b"<html>Period 4</html>")
+                ws.attestation("data-care-statement").confirm.value = True
+                ws.reflection("interpretation-reflection").text.value = " ".join(["word"] * 320)
+                panel = ws.submit_panel()
+                start = time.perf_counter()
+                panel.submit_button.click()
+                latencies.append(time.perf_counter() - start)
+                assert "Submitted attempt 1" in panel.message.value, (n, panel.message.value)
+                start = time.perf_counter()
+                backend.client.get("/me")
+                trips.append(time.perf_counter() - start)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=15)
+    latencies.sort()
+    trips.sort()
+    print(
+        f"  one API round trip, GET /api/v1/me, p50                   "
+        f"{statistics.median(trips) * 1000:9.2f} ms"
+    )
+    print(
+        f"  p50                                                        "
+        f"{statistics.median(latencies) * 1000:9.2f} ms"
+    )
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000
+    _row("p95 of the Submit click over the API (save, submit, refresh)", p95, 200)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs, for a smoke test")
@@ -264,6 +385,7 @@ def main() -> None:
     bench_checks(20 if args.quick else 200)
     bench_submit(20 if args.quick else 200)
     bench_recognition(10 if args.quick else 50)
+    bench_connected(20 if args.quick else 200)
 
 
 if __name__ == "__main__":

@@ -17,17 +17,28 @@ learning cells; the learner's work goes into a submission of the core
 A facilitator reviews offline with ``ws.review()``; its "Badge issuer" box
 creates the workshop's did:key issuer, so awards carry signed badges that the
 learner's submit panel shows verified, with PNG, SVG, JSON and JWT downloads.
-The widgets hold no rules: completeness, word bounds, decisions, permissions
-and whether a badge verifies are the core's.
+Connected, the evidence goes over the LTI tool's REST API into the submission
+the LMS shows, and the reviewer's feedback comes back into the submit panel:
+``mj.connect()`` shows a form for the tool's address and the learner's
+personal token (or ``MCEMBED_URL`` and ``MCEMBED_TOKEN``, which a JupyterHub
+sets, connect every workshop on their own). The widgets hold no rules:
+completeness, word bounds, decisions, permissions and whether a badge
+verifies are the core's.
 """
 
 from __future__ import annotations
 
+from .api_backend import ApiBackend as ApiBackend
+from .api_client import ConnectionFailed as ConnectionFailed
+from .api_client import TokenRejected as TokenRejected
 from .backend import Backend as Backend
 from .backend import LocalBackend as LocalBackend
 from .code_check_form import CodeCheckForm as CodeCheckForm
 from .code_checks import CheckRun as CheckRun
 from .code_checks import run_checks as run_checks
+from .connection import ConnectForm as ConnectForm
+from .connection import connect as connect
+from .connection import disconnect as disconnect
 from .credential_card import CredentialCard as CredentialCard
 from .drafts import DraftStore as DraftStore
 from .evidence_forms import ArtifactForm as ArtifactForm
@@ -41,11 +52,14 @@ from .submit_view import SubmitView as SubmitView
 from .workshop import Workshop as Workshop
 
 __all__ = [
+    "ApiBackend",
     "ArtifactForm",
     "AttestationForm",
     "Backend",
     "CheckRun",
     "CodeCheckForm",
+    "ConnectForm",
+    "ConnectionFailed",
     "CredentialCard",
     "DraftStore",
     "IssuerForm",
@@ -55,6 +69,9 @@ __all__ = [
     "ReviewView",
     "SelfAssessmentForm",
     "SubmitView",
+    "TokenRejected",
     "Workshop",
+    "connect",
+    "disconnect",
     "run_checks",
 ]

@@ -3,9 +3,9 @@
 Widgets never call the core directly; they hold one ``Backend`` bound to the
 person at the keyboard and call its methods, which mirror ``mcembed.Service``
 minus the actor. ``LocalBackend`` is the offline mode: the core ``Service`` on
-SQLite in the workshop folder. A connected backend (the LTI tool's REST API
-v1, with the learner's personal token) implements the same protocol, so the
-widgets do not change between the two.
+SQLite in the workshop folder. ``ApiBackend`` (``api_backend.py``: the LTI
+tool's REST API v1, with the learner's personal token) implements the same
+protocol, so the widgets do not change between the two.
 
 Offline, awards are signed by the workshop instance's own issuer, when it has
 one: the facilitator creates it explicitly (``mcembed issuer init --id

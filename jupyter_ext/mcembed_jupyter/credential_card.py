@@ -99,7 +99,7 @@ class CredentialCard(Panel):
     def refresh(self) -> None:
         """Show the progress the core reports."""
         with self.showing_errors():
-            detail = self.workshop.detail()
+            detail = self.workshop.detail(fresh=False)
             required = self.progress.max
             done = required - len(detail.missing)
             self.progress.value = done

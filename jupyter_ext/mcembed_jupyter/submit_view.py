@@ -14,7 +14,9 @@ import ipywidgets as widgets
 
 from mcembed import Credential, Review, SubmissionDetail
 
+from .api_backend import ApiBackend
 from .award_card import award_html
+from .connection import connect_offered
 from .panel import Panel, escape
 
 if TYPE_CHECKING:
@@ -64,6 +66,8 @@ class SubmitView(Panel):
         self.missing = widgets.HTML()
         self.state = widgets.HTML()
         self.state.add_class("mcembed-state")
+        self.connection = widgets.HTML()
+        self.connection.add_class("mcembed-connection")
         self.submit_button = widgets.Button(
             layout=widgets.Layout(width="fit-content"),
             description="Submit",
@@ -76,12 +80,13 @@ class SubmitView(Panel):
             description="Check for feedback",
             icon="refresh",
         )
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button.on_click(lambda _: self.check_for_feedback())
         self.feedback = widgets.HTML()
         self.attempts = widgets.HTML()
         self.award = widgets.HTML()
         self.set_body(
             [
+                self.connection,
                 self.state,
                 self.missing,
                 widgets.HBox([self.submit_button, self.refresh_button]),
@@ -91,21 +96,46 @@ class SubmitView(Panel):
             ]
         )
         workshop.on_change(self.refresh)
-        self.refresh()
+        self.refresh(fresh=True)
 
     def submit(self) -> bool:
         """Save what the forms hold, then submit (or resubmit); the core says what is missing."""
-        self.workshop.save_all()
+        self.workshop.save_all(announce=False)  # the submit refreshes the widgets
         with self.showing_errors():
             stored = self.workshop.submit()
             self.say(f"Submitted attempt {stored.attempt}.", kind="ok")
             return True
+        self._show_connection()
         return False
 
-    def refresh(self) -> None:
-        """Show the submission as the backend has it now."""
-        with self.showing_errors():
-            self.show(self.workshop.detail())
+    def check_for_feedback(self) -> None:
+        """Ask the backend again; an earlier message ("Submitted ...") is cleared."""
+        self.say("")
+        self.refresh(fresh=True)
+
+    def refresh(self, *, fresh: bool = False) -> None:
+        """Show the submission as the backend has it (``fresh``: asked now)."""
+        try:
+            with self.showing_errors():
+                self.show(self.workshop.detail(fresh=fresh))
+        finally:
+            self._show_connection()
+
+    def _show_connection(self) -> None:
+        backend = self.workshop.backend
+        if not isinstance(backend, ApiBackend) and connect_offered():
+            self.connection.value = (
+                "<p role='status' style='color:#8a4b00'><small>Not connected: this workshop "
+                "keeps its evidence in this folder. Connect above, then run this cell and the "
+                "workshop's cells again.</small></p>"
+            )
+        if isinstance(backend, ApiBackend):
+            offline = backend.offline_since is not None
+            colour = "#8a4b00" if offline else "#1a1a1a"
+            self.connection.value = (
+                f"<p role='status' style='color:{colour}'><small>{escape(backend.status())}"
+                "</small></p>"
+            )
 
     def show(self, detail: SubmissionDetail) -> None:
         credential = detail.credential

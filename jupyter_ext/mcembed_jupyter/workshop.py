@@ -27,6 +27,7 @@ from mcembed import (
     EvidenceItem,
     EvidenceKind,
     EvidenceRequirement,
+    McembedError,
     Submission,
     SubmissionDetail,
     ValidationError,
@@ -35,6 +36,7 @@ from mcembed import (
 from . import context
 from .backend import Backend, LocalBackend
 from .code_checks import DEFAULT_TIME_LIMIT
+from .connection import connected_backend
 from .drafts import DraftStore
 
 if TYPE_CHECKING:
@@ -61,10 +63,13 @@ class Workshop:
 
     Args:
         credential_id: the credential the workshop earns.
-        pack: offline: a pack folder to load (relative to ``folder``).
+        pack: offline: a pack folder to load (relative to ``folder``); connected,
+            the tool has the pack.
         folder: the workshop folder (default: the kernel's working directory,
             which Jupyter sets to the notebook's folder).
-        backend: where evidence goes (default: ``LocalBackend`` in ``folder``).
+        backend: where evidence goes (default: the kernel's connection to the tool,
+            from ``mj.connect()`` or ``MCEMBED_URL``/``MCEMBED_TOKEN``; else
+            ``LocalBackend`` in ``folder``, offline).
         learner: offline: who is learning (default: ``MCEMBED_LEARNER`` or the login).
         namespace: the learner's variables for code checks (default: the kernel's).
         time_limit: seconds each code check may run.
@@ -84,6 +89,8 @@ class Workshop:
         self.folder = Path(folder) if folder is not None else Path.cwd()
         actor = Actor(id=learner, name=learner) if isinstance(learner, str) else learner
         if backend is None:
+            backend = connected_backend(self.folder)
+        if backend is None:
             backend = LocalBackend.open(self.folder, actor=actor, pack=pack)
         self.backend = backend
         self._namespace = namespace
@@ -96,6 +103,8 @@ class Workshop:
         self._listeners: list[Callable[[], None]] = []
         self._pending: list[Callable[[], None]] = []
         self._detail: SubmissionDetail | None = None
+        self._quiet = False
+        self._unannounced = False
 
     # --- state shared by the widgets ------------------------------------------------
 
@@ -130,10 +139,16 @@ class Workshop:
             )
         return requirement
 
-    def detail(self) -> SubmissionDetail:
-        """The submission with reviews, award and what is missing (fetched fresh)."""
-        self._detail = self.backend.get_submission(self.submission.id)
-        self.submission = self._detail.submission
+    def detail(self, *, fresh: bool = True) -> SubmissionDetail:
+        """The submission with reviews, award and what is missing.
+
+        Args:
+            fresh: ask the backend now; else the one fetched since the last
+                change is reused (the widgets refreshing after one change ask once).
+        """
+        if fresh or self._detail is None:
+            self._detail = self.backend.get_submission(self.submission.id)
+            self.submission = self._detail.submission
         return self._detail
 
     def on_change(self, listener: Callable[[], None]) -> None:
@@ -146,6 +161,11 @@ class Workshop:
 
     def changed(self, submission: Submission) -> None:
         self.submission = submission
+        self._detail = None
+        if self._quiet:
+            self._unannounced = True
+            return
+        self._unannounced = False
         for listener in self._listeners:
             listener()
 
@@ -164,13 +184,29 @@ class Workshop:
         self.changed(stored)
         return stored
 
-    def save_all(self) -> None:
-        """Ask every form to save what is typed but not saved yet."""
-        for flush in self._pending:
-            flush()
+    def save_all(self, *, announce: bool = True) -> None:
+        """Ask every form to save what is typed but not saved yet.
+
+        The other widgets hear of it once at the end, or (``announce=False``)
+        with the ``submit`` that follows: connected, each refresh is a round
+        trip to the tool.
+        """
+        self._quiet = True
+        try:
+            for flush in self._pending:
+                flush()
+        finally:
+            self._quiet = False
+        if announce and self._unannounced:
+            self.changed(self.submission)
 
     def submit(self) -> Submission:
-        stored = self.backend.submit(self.submission.id)
+        try:
+            stored = self.backend.submit(self.submission.id)
+        except McembedError:
+            if self._unannounced:  # what save_all saved is shown all the same
+                self.changed(self.submission)
+            raise
         self.changed(stored)
         return stored
 

@@ -20,6 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from mcembed import Event, Service
 from mcembed.badges import open_recognizer
 from mcembed.clock import SystemClock
+from mcembed.community import Community
 from mcembed.lms import Lms
 from mcembed.storage import LocalBlobStore, SqlStore, Transaction
 from mcembed.tokens import Tokens
@@ -124,6 +125,13 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
         listeners=[tool.listener],
         max_upload_bytes=core.max_upload_bytes,
     )
+    recognizer = tool.service.recognizer
+    # the instance's analytics settings; the recognizer also signs learner records
+    tool.service.community = Community.from_settings(
+        tool.service,
+        core,
+        clr_signer=recognizer if hasattr(recognizer, "sign_clr") else None,
+    )
     tool.tokens = Tokens(store, clock, tool.service.ids)
     from .api.limits import RateLimiter
 
@@ -201,12 +209,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             x_prefix=settings.proxy_count,
         )
 
-    from .views import learner, lti, public, review, tokens
+    from .views import (
+        analytics,
+        cohorts,
+        community_learner,
+        directory,
+        learner,
+        lti,
+        portfolio,
+        public,
+        review,
+        tokens,
+    )
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(cohorts.bp)
+    app.register_blueprint(community_learner.bp)
+    app.register_blueprint(portfolio.bp)
+    app.register_blueprint(portfolio.shared)
+    app.register_blueprint(directory.bp)
+    app.register_blueprint(analytics.bp)
     app.register_blueprint(tokens.bp)
     from .api import register as register_api
 

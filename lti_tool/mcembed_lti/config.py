@@ -58,6 +58,8 @@ class ToolSettings:
                 "BASE_URL",
                 "MAX_UPLOAD_BYTES",
                 "AUTO_MIGRATE",
+                "ANALYTICS_ROLES",
+                "ANALYTICS_MIN_GROUP",
             }
             and value is not None
             and value != ""

@@ -43,6 +43,7 @@ from .cohorts import MemberNote as MemberNote
 from .cohorts import MemberStatus as MemberStatus
 from .cohorts import Step as Step
 from .community import Community as Community
+from .community_cohorts import BoardOverview as BoardOverview
 from .community_cohorts import CohortView as CohortView
 from .community_cohorts import Showcase as Showcase
 from .community_cohorts import ShowcaseMember as ShowcaseMember
@@ -146,6 +147,7 @@ __all__ = [
     "BlobRef",
     "Board",
     "BoardCell",
+    "BoardOverview",
     "BoardRow",
     "CellStatus",
     "CheckResult",

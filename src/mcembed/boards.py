@@ -35,10 +35,12 @@ __all__ = [
     "CoachingReason",
     "ReasonKind",
     "Reminder",
+    "ReminderBatch",
     "ReminderKind",
     "coaching_needs",
     "format_day",
     "progress_board",
+    "reminder_batches",
     "reminder_schedule",
     "reminders_due",
 ]
@@ -311,55 +313,126 @@ class Reminder:
     key: str
 
 
-def reminder_schedule(board: Board) -> list[Reminder]:
-    """Every reminder the board calls for: for each checkpoint a member has not
-    met, one ``remind_days_before`` its due date (sent until it is due) and
-    one a day after it (sent once it is missed). Ordered by sending time."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReminderBatch:
+    """One checkpoint's reminders of one kind: when they go, and to how many."""
+
+    checkpoint_id: str
+    kind: ReminderKind
+    send_at: datetime
+    until: datetime | None
+    title: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    checkpoint_id: str
+    kind: ReminderKind
+    send_at: datetime
+    until: datetime | None
+    title: str
+    body: str
+    key: str
+
+    def is_open(self, now: datetime) -> bool:
+        return self.send_at <= now and (self.until is None or now < self.until)
+
+
+def _windows(board: Board) -> dict[str, tuple[_Window, ...]]:
+    """Each checkpoint's reminders: one ``remind_days_before`` its due date
+    (sent until it is due) and one a day after it (sent once it is missed)."""
     cohort = board.cohort
     before = timedelta(days=cohort.remind_days_before)
-    out = []
-    for row in board.rows:
-        for cell in row.cells:
-            if cell.status is CellStatus.DONE:
-                continue
-            c = cohort.checkpoint(cell.checkpoint_id)
-            what = f"{c.title} ({c.step.words})"
-            key = f"cohort:{cohort.id}:checkpoint:{c.id}"
-            if cohort.remind_days_before > 0:
-                out.append(
-                    Reminder(
-                        person_id=row.member.person_id,
-                        checkpoint_id=c.id,
-                        kind=ReminderKind.UPCOMING,
-                        send_at=c.due_at - before,
-                        until=c.due_at,
-                        title=f"{cohort.name}: {c.title} is due {format_day(c.due_at)}",
-                        body=f"By {format_day(c.due_at)}: {what}.",
-                        key=f"{key}:upcoming",
-                    )
-                )
-            out.append(
-                Reminder(
-                    person_id=row.member.person_id,
-                    checkpoint_id=c.id,
-                    kind=ReminderKind.OVERDUE,
-                    send_at=c.due_at + timedelta(days=1),
-                    until=None,
-                    title=f"{cohort.name}: {c.title} was due {format_day(c.due_at)}",
-                    body=f"It is not too late: {what}. Your facilitators can help.",
-                    key=f"{key}:overdue",
+    out = {}
+    for c in board.checkpoints:
+        what = f"{c.title} ({c.step.words})"
+        key = f"cohort:{cohort.id}:checkpoint:{c.id}"
+        day = format_day(c.due_at)
+        windows = []
+        if cohort.remind_days_before > 0:
+            windows.append(
+                _Window(
+                    c.id,
+                    ReminderKind.UPCOMING,
+                    c.due_at - before,
+                    c.due_at,
+                    f"{cohort.name}: {c.title} is due {day}",
+                    f"By {day}: {what}.",
+                    f"{key}:upcoming",
                 )
             )
+        windows.append(
+            _Window(
+                c.id,
+                ReminderKind.OVERDUE,
+                c.due_at + timedelta(days=1),
+                None,
+                f"{cohort.name}: {c.title} was due {day}",
+                f"It is not too late: {what}. Your facilitators can help.",
+                f"{key}:overdue",
+            )
+        )
+        out[c.id] = tuple(windows)
+    return out
+
+
+def _reminders(board: Board, windows: dict[str, tuple[_Window, ...]]) -> list[Reminder]:
+    out = [
+        Reminder(
+            person_id=row.member.person_id,
+            checkpoint_id=w.checkpoint_id,
+            kind=w.kind,
+            send_at=w.send_at,
+            until=w.until,
+            title=w.title,
+            body=w.body,
+            key=w.key,
+        )
+        for row in board.rows
+        for cell in row.cells
+        if cell.status is not CellStatus.DONE
+        for w in windows.get(cell.checkpoint_id, ())
+    ]
     out.sort(key=lambda r: (r.send_at, r.person_id, r.key))
     return out
 
 
+def reminder_schedule(board: Board) -> list[Reminder]:
+    """Every reminder the board calls for: for each checkpoint a member has not
+    met, one ``remind_days_before`` its due date (sent until it is due) and
+    one a day after it (sent once it is missed). Ordered by sending time."""
+    return _reminders(board, _windows(board))
+
+
 def reminders_due(board: Board) -> list[Reminder]:
     """The reminders to send at ``board.now`` (whether sent already is the
-    caller's to check, by each reminder's ``key``)."""
+    caller's to check, by each reminder's ``key``): those of the schedule
+    whose time has come and not passed."""
     now = board.now
-    return [
-        r
-        for r in reminder_schedule(board)
-        if r.send_at <= now and (r.until is None or now < r.until)
-    ]
+    windows = {cid: tuple(w for w in ws if w.is_open(now)) for cid, ws in _windows(board).items()}
+    return _reminders(board, windows)
+
+
+def reminder_batches(board: Board) -> list[ReminderBatch]:
+    """The schedule by checkpoint and kind, with how many members each batch
+    reaches (members who have not met the checkpoint); by sending time."""
+    out = []
+    for cid, windows in _windows(board).items():
+        counts = board.counts(cid)
+        waiting = len(board.rows) - counts[CellStatus.DONE]
+        if not waiting:
+            continue
+        out += [
+            ReminderBatch(
+                checkpoint_id=cid,
+                kind=w.kind,
+                send_at=w.send_at,
+                until=w.until,
+                title=w.title,
+                count=waiting,
+            )
+            for w in windows
+        ]
+    out.sort(key=lambda b: (b.send_at, b.checkpoint_id, b.kind.value))
+    return out

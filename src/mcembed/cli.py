@@ -484,6 +484,91 @@ def serve(state: _State, host: str, port: int, debug: bool) -> None:
     click.echo(f"mcembed LTI tool on http://{host}:{port} (Canvas JSON: /lti/canvas.json)")
     app.run(host=host, port=port, debug=debug)
 
+
+def _has_display() -> bool:
+    import os
+
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+@cli.command()
+@click.option(
+    "--pack",
+    "pack_folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The pack to try (default: examples/professional-learning).",
+)
+@click.option("--port", type=int, default=None, help="Port (default: the last one used, or 8765).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on: loopback, or 0.0.0.0 inside a container.",
+)
+@click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
+@click.option(
+    "--instance",
+    "demo_instance",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The demo's instance folder (default: ./demo-instance).",
+)
+@pass_state
+def demo(
+    state: _State,
+    pack_folder: Path | None,
+    port: int | None,
+    host: str,
+    no_browser: bool,
+    demo_instance: str | None,
+) -> None:
+    """Try everything without an LMS: the tool beside a practice LMS.
+
+    The practice LMS has a course with an instructor, a coach and five
+    learners; launch as any of them (real LTI 1.3 messages), place a
+    credential, submit, review, award, see the grade and download the badge.
+    SQLite in ./demo-instance (or --instance); a second start reuses it.
+    """
+    try:
+        from mcembed_lti.practice import EXAMPLE_PACK, serve_demo  # type: ignore[import-not-found, unused-ignore]
+    except ImportError as e:
+        raise click.ClickException(
+            f'The demo needs the LTI tool: pip install -e ".[lti]" ({e})'
+        ) from None
+    if pack_folder is None:
+        here = Path("examples/professional-learning")
+        pack_folder = here if here.is_dir() else EXAMPLE_PACK
+        if not pack_folder.is_dir():
+            raise click.ClickException("No pack to show: give one with --pack DIR.")
+    load_pack(pack_folder)  # every problem of the pack, before anything starts
+    instance = Path(demo_instance or state.instance or "demo-instance")
+
+    def ready(started: Any) -> None:
+        url = started.base + "/practice/"
+        again = "" if started.first_start else " (reusing it)"
+        click.echo(f"mcembed demo: instance {started.instance}{again}, pack {pack_folder}")
+        click.echo(f"Open {url}")
+        click.echo("Press Ctrl-C to stop.")
+        if not no_browser and _has_display():
+            import threading
+            import webbrowser
+
+            # some console browsers block until closed: never hold the server for them
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+
+    click.echo(f"Starting the demo in {instance} ...")
+    try:
+        serve_demo(instance, host=host, port=port, pack=pack_folder, ready=ready)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    except OSError as e:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {e.strerror or e}") from None
+    click.echo("Stopped.")
+
+
 # --- Open Badges: the issuer, verify, revoke, bulk award ------------------------------
 
 

@@ -15,8 +15,10 @@ from .boards import (
     BoardRow,
     CoachingNeed,
     Reminder,
+    ReminderBatch,
     coaching_needs,
     progress_board,
+    reminder_batches,
     reminder_schedule,
     reminders_due,
 )
@@ -39,7 +41,7 @@ from .portfolio import PublicEntry, public_entry
 from .storage.base import AwardFilter, Transaction
 from .storage.community_base import FactFilter
 
-__all__ = ["CohortUseCases", "CohortView", "Showcase", "ShowcaseMember"]
+__all__ = ["BoardOverview", "CohortUseCases", "CohortView", "Showcase", "ShowcaseMember"]
 
 T = TypeVar("T")
 
@@ -73,6 +75,25 @@ class CohortView:
     members: tuple[CohortMember, ...]
     me: CohortMember | None = None
     can_manage: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoardOverview:
+    """What a facilitator's board page shows, from one reading of the facts.
+
+    ``due``: the reminders to send now (each is sent once: ``send_reminders``);
+    ``batches``: the whole schedule by checkpoint, with how many it reaches.
+    """
+
+    board: Board
+    coaching: tuple[CoachingNeed, ...]
+    due: tuple[Reminder, ...]
+    batches: tuple[ReminderBatch, ...]
+
+    @property
+    def upcoming(self) -> tuple[ReminderBatch, ...]:
+        """The batches still to come, soonest first."""
+        return tuple(b for b in self.batches if b.send_at > self.board.now)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -537,6 +558,28 @@ class CohortUseCases(InboxUseCases):
             board, where = self._board(tx, cohort)
             names = {c.id: c.name for c in tx.list_credentials()}
             return coaching_needs(board, tx.list_submission_facts(where), names=names)
+
+    def board_overview(self, actor: Actor, cohort_id: str) -> BoardOverview:
+        """The board, who needs a coaching visit and the reminders, at once
+        (those who manage the cohort): what the board page shows."""
+        with self.store.transaction() as tx:
+            cohort = self._managed(tx, actor, cohort_id)
+            members = tx.list_cohort_members(cohort.id)
+            active = tuple(m.person_id for m in members if m.status is MemberStatus.ACTIVE)
+            where = FactFilter(
+                course_id=cohort.course_id, learner_ids=active, credential_ids=cohort.targets
+            )
+            facts = tx.list_submission_facts(where)
+            board = progress_board(
+                cohort, members, facts, tx.list_award_facts(where), self.clock.now()
+            )
+            names = {c.id: c.name for c in tx.list_credentials()}
+        return BoardOverview(
+            board=board,
+            coaching=tuple(coaching_needs(board, facts, names=names)),
+            due=tuple(reminders_due(board)),
+            batches=tuple(reminder_batches(board)),
+        )
 
     def reminders(self, actor: Actor, cohort_id: str) -> list[Reminder]:
         """Every reminder the board calls for, sent or due or to come."""

@@ -20,7 +20,7 @@ from .directory import (
     directory_entries,
     is_listed,
 )
-from .errors import Conflict, NotFound, ValidationError, did_you_mean
+from .errors import Conflict, NotFound, PermissionDenied, ValidationError, did_you_mean
 from .notifications import NotificationKind
 from .people import Person
 from .recommendations import (
@@ -261,6 +261,30 @@ class PeopleUseCases(InboxUseCases):
             return tx.list_recommendations(
                 RecommendationFilter(reported_only=reported_only, limit=limit)
             )
+
+    # --- the people of a course -------------------------------------------------------
+
+    def course_people(self, actor: Actor) -> list[Person]:
+        """The other people of the actor's course, by name: those the LMS lists
+        as active on its roster and those who opened the tool there. A page
+        offers them as recipients of a recommendation or as cohort members.
+
+        Raises:
+            PermissionDenied: the actor acts in no course.
+        """
+        if not actor.course_id:
+            raise PermissionDenied("People are listed within a course; open the tool from one.")
+        with self.store.transaction() as tx:
+            roster = [m for m in tx.list_roster(actor.course_id) if m.active or m.launched]
+            ids = [m.person_id for m in roster if m.person_id != actor.id]
+            known = {p.id: p for p in tx.list_people(ids)}
+        out = {
+            m.person_id: known.get(m.person_id)
+            or Person(id=m.person_id, name=m.name, email=m.email)
+            for m in roster
+            if m.person_id != actor.id
+        }
+        return sorted(out.values(), key=lambda p: ((p.name or p.id).lower(), p.id))
 
     # --- goals ----------------------------------------------------------------------
 

@@ -217,6 +217,43 @@ def test_board_coaching_list_and_reminders(mem: World) -> None:
     assert needs[0].member.person_id in (L2.id, L3.id)
 
 
+def test_the_board_overview_is_the_board_coaching_list_and_reminders_at_once(
+    world: World,
+) -> None:
+    """One reading of the facts gives what the three calls give (on every store)."""
+    cohort = cohort_with_members(world, L1, L2, L3)
+    for days, step in ((10, "submitted"), (20, "awarded")):
+        world.community.add_checkpoint(
+            INSTRUCTOR,
+            cohort.id,
+            title=f"By day {days}",
+            due_at=NOW + timedelta(days=days),
+            credential_id="evaluate-impact",
+            step=step,
+        )
+    world.submit(L1)
+    world.start(L2)
+    world.clock.advance(days=12)
+    overview = world.community.board_overview(COACH, cohort.id)
+    assert overview.board == world.community.progress_board(COACH, cohort.id)
+    assert list(overview.coaching) == world.community.coaching_list(COACH, cohort.id)
+    schedule = world.community.reminders(COACH, cohort.id)
+    assert {r.person_id for r in overview.due} == {L2.id, L3.id}
+    assert set(overview.due) <= set(schedule)
+    # the batches count the schedule: one per checkpoint and kind
+    counted = {(b.checkpoint_id, b.kind, b.send_at): b.count for b in overview.batches}
+    expected: dict = {}
+    for r in schedule:
+        k = (r.checkpoint_id, r.kind, r.send_at)
+        expected[k] = expected.get(k, 0) + 1
+    assert counted == expected
+    assert all(b.send_at > overview.board.now for b in overview.upcoming)
+    sent = world.community.send_reminders(COACH, cohort.id)
+    assert {(n.person_id, n.key) for n in sent} == {(r.person_id, r.key) for r in overview.due}
+    with pytest.raises(PermissionDenied):
+        world.community.board_overview(L1, cohort.id)
+
+
 def test_stuck_in_revision_needs_a_visit(mem: World) -> None:
     cohort = cohort_with_members(mem, L1)
     mem.community.add_checkpoint(

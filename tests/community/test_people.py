@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from community_world import ADMIN, COACH, INSTRUCTOR, STACK_ID, World, learner
-from mcembed import Conflict, NotFound, PermissionDenied, ValidationError
+from community_world import ADMIN, COACH, COURSE, INSTRUCTOR, STACK_ID, World, learner
+from factories import NOW
+from mcembed import Actor, Conflict, NotFound, PermissionDenied, ValidationError
 from mcembed.directory import ALL
 from mcembed.notifications import NotificationKind
 from mcembed.recommendations import ANONYMOUS_SENDER, RecommendationStatus, RecommenderRole
@@ -215,3 +216,24 @@ def test_listing_time_passes(mem: World) -> None:
         days=3
     )
     assert mem.community.my_directory_listings(L1)[0].credential_id != ALL
+
+
+def test_course_people_are_the_others_of_the_course_roster(world: World) -> None:
+    """Active or launched roster members of the actor's course, never another course's."""
+    from mcembed.rosters import RosterMember
+
+    def member(pid: str, course: str, name: str, *, active: bool = True) -> RosterMember:
+        return RosterMember(
+            course_id=course, person_id=pid, user_id=pid, name=name, active=active, synced_at=NOW
+        )
+
+    with world.service.store.transaction() as tx:
+        tx.put_roster_member(member("learner-1", COURSE, "Learner 01"))
+        tx.put_roster_member(member("ada", COURSE, "Ada Adams"))
+        tx.put_roster_member(member("gone", COURSE, "Gone Person", active=False))
+        tx.put_roster_member(member("far", "course-9", "Elsewhere"))
+    people = world.community.course_people(learner(1))
+    assert [(p.id, p.name) for p in people] == [("ada", "Ada Adams")]
+    assert [p.id for p in world.community.course_people(INSTRUCTOR)] == ["ada", "learner-1"]
+    with pytest.raises(PermissionDenied):
+        world.community.course_people(Actor(id="x"))

@@ -115,7 +115,9 @@ def _serve(args: list[str], cwd: Path, env: dict[str, str], url: str, log: Path)
                 proc.wait(timeout=5)
 
 
-def jupyter_server(app: str, tmp_path: Path) -> Iterator[Server]:
+def jupyter_server(app: str, tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """JupyterLab or Notebook 7 on a copy of the workshop; ``env`` is added to the
+    server's (and its kernels') isolated environment, e.g. ``MCEMBED_URL``."""
     root = tmp_path / "root"
     notebook = copy_workshop(root)
     port = _free_port()
@@ -135,7 +137,7 @@ def jupyter_server(app: str, tmp_path: Path) -> Iterator[Server]:
     if app == "jupyterlab":
         args.append("--LabApp.extension_manager=readonly")
     base = f"http://127.0.0.1:{port}"
-    env = _isolated_env(tmp_path / "jupyter")
+    env = {**_isolated_env(tmp_path / "jupyter"), **(env or {})}
     with _serve(args, root, env, f"{base}/api/status", tmp_path / f"{app}.log"):
         yield Server(base_url=base, root=root, notebook=notebook)
 
