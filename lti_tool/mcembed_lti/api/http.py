@@ -34,6 +34,7 @@ __all__ = [
     "decode",
     "endpoint",
     "field",
+    "items",
     "json_response",
     "service",
     "token",
@@ -144,15 +145,14 @@ def field(data: dict[str, Any], name: str, kind: type, *, required: bool = True)
 
 def decode(cls: type, data: Any, where: str) -> Any:
     """A domain value from JSON (``mcembed.codec.from_data``), or ``invalid_request``."""
+    from cattrs import transform_error
+    from cattrs.errors import BaseValidationError
+
     try:
         return from_data(cls, data)
-    except Exception as e:  # cattrs' errors group every problem of the value
-        from cattrs import transform_error
-
-        try:
-            lines = transform_error(e, path=where)
-        except Exception:
-            lines = [f"{where}: {e}"]
+    except (BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as e:
+        # cattrs groups every problem of the value; the values' own checks raise ValueError
+        lines = transform_error(e, path=where)
         raise ApiError(
             422,
             "invalid_request",
