@@ -6,15 +6,13 @@ the tool draws, and what each may not see."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fake_api import session_for
-from mcembed import Actor, Person, Service
-from mcembed.clock import FixedClock
+from mcembed import Actor
 from mcembed_jupyter import ApiBackend, Backend, CohortProgressView, LocalBackend, disconnect
 from notebook_tool import (
     DATA_CREDENTIAL,
@@ -24,47 +22,12 @@ from notebook_tool import (
     TEACHER,
     make_tool_app,
     personal_token,
+    seed_cohort,
     tool_of,
 )
 
 URL = "http://tool.test"
 OUTSIDER = Actor(id="learner-olu", course_id=LEARNER.course_id, name="Olu Outside")
-
-
-def seed(service: Service) -> str:
-    """A cohort of Lee and Sam: Lee started (the first checkpoint done, the
-    second on track), Sam did nothing (late, then not started)."""
-    c = service.community
-    now = datetime.now(UTC)
-    with service.store.transaction() as tx:
-        for a in (LEARNER, OTHER, OUTSIDER):
-            tx.put_person(Person(id=a.id, name=a.name))
-    cohort = c.create_cohort(
-        TEACHER, name="Data <b>literacy</b> circle", credential_ids=[DATA_CREDENTIAL]
-    )
-    c.add_members(TEACHER, cohort.id, [Person(id=a.id, name=a.name) for a in (LEARNER, OTHER)])
-    c.add_checkpoint(
-        TEACHER,
-        cohort.id,
-        title="Notebook started",
-        due_at=now + timedelta(days=-2),
-        credential_id=DATA_CREDENTIAL,
-        step="started",
-    )
-    c.add_checkpoint(
-        TEACHER,
-        cohort.id,
-        title="Notebook submitted",
-        due_at=now + timedelta(days=10),
-        credential_id=DATA_CREDENTIAL,
-        step="submitted",
-    )
-    real, service.clock = service.clock, FixedClock(now - timedelta(days=5))
-    try:  # Lee started before the first checkpoint was due
-        service.start_submission(LEARNER, DATA_CREDENTIAL)
-    finally:
-        service.clock = real
-    return str(cohort.id)
 
 
 @pytest.fixture(params=["offline", "connected"])
@@ -73,11 +36,11 @@ def as_person(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
     (``LocalBackend``) or connected (``ApiBackend`` to the real tool)."""
     if request.param == "offline":
         local = LocalBackend.open(tmp_path, actor=LEARNER, pack=EXAMPLE_PACK)
-        seed(local.service)
+        seed_cohort(local.service)
         yield lambda actor: local.as_actor(actor)
         return
     app = make_tool_app(tmp_path / "tool")
-    seed(tool_of(app).service)
+    seed_cohort(tool_of(app).service)
     session, _ = session_for(app, URL)
 
     def connect(actor: Actor) -> ApiBackend:
