@@ -303,10 +303,12 @@ class PracticePlatform:
                 "lineitems": self.lineitems_url,
             }
         else:
-            if request.message.get("link") == COURSE_NAVIGATION.id:
-                link = COURSE_NAVIGATION
-            else:
-                link = self.store.find_link(str(request.message.get("link") or ""))
+            link_id = str(request.message.get("link") or "")
+            link: Link | None = (
+                COURSE_NAVIGATION
+                if link_id == COURSE_NAVIGATION.id
+                else self.store.find_link(link_id)
+            )
             if link is None:
                 raise PlatformError(404, "That link is no longer in the course.")
             items = self.store.list_line_items(link.id)

@@ -226,6 +226,13 @@ def test_cohort_pages(course: Course, page: Any, axe: Callable, screenshot: Any)
     assert chart.bounding_box()["height"] > 200
     assert page.get_by_role("heading", name="Who needs a coaching visit").is_visible()
     assert page.get_by_text("Where reminders go:").is_visible()
+    page.set_viewport_size(
+        {"width": 390, "height": 844}
+    )  # a phone: the table scrolls, not the page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    assert chart.bounding_box()["width"] <= 390
+    screenshot(page, "community-board-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     visit(
         page,
         c,
