@@ -91,10 +91,18 @@ class TokenProblem(StrEnum):
 
 
 class Unauthenticated(McembedError):
-    """No usable token: missing, unknown, expired or revoked (``.problem`` says which)."""
+    """No usable token: missing, unknown, expired or revoked (``.problem`` says which;
+    ``.presented``: whether a token was sent at all)."""
 
-    def __init__(self, message: str, problem: TokenProblem = TokenProblem.MISSING) -> None:
+    def __init__(
+        self,
+        message: str,
+        problem: TokenProblem = TokenProblem.MISSING,
+        *,
+        presented: bool = True,
+    ) -> None:
         self.problem = problem
+        self.presented = presented
         super().__init__(message)
 
 
