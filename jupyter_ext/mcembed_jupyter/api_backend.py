@@ -38,6 +38,7 @@ from mcembed import (
     Award,
     Board,
     BoardRow,
+    CoachingNeed,
     Cohort,
     CohortView,
     Credential,
@@ -280,6 +281,11 @@ class ApiBackend:
     def progress_board(self, cohort_id: str) -> Board:
         path = f"/cohorts/{_q(cohort_id)}/board"
         return from_data(Board, self._call(lambda: self.client.get(path)))
+
+    def coaching_list(self, cohort_id: str) -> list[CoachingNeed]:
+        path = f"/cohorts/{_q(cohort_id)}/coaching"
+        data = self._call(lambda: self.client.get(path))
+        return [from_data(CoachingNeed, item) for item in data["items"]]
 
     def board_chart(self, cohort_id: str) -> str:
         """The SVG chart the tool draws (``Accept: image/svg+xml`` on the board)."""

@@ -33,6 +33,7 @@ from mcembed import (
     AwardKind,
     Board,
     BoardRow,
+    CoachingNeed,
     Cohort,
     CohortView,
     ConfigError,
@@ -177,6 +178,10 @@ class Backend(Protocol):
 
     def board_chart(self, cohort_id: str) -> str:
         """The board as the tool draws it: the core's accessible SVG chart (text)."""
+        ...
+
+    def coaching_list(self, cohort_id: str) -> list[CoachingNeed]:
+        """Who needs a coaching visit, and why (those who manage the cohort)."""
         ...
 
 
@@ -367,6 +372,9 @@ class LocalBackend:
 
     def board_chart(self, cohort_id: str) -> str:
         return self.service.community.board_chart(self._actor, cohort_id)
+
+    def coaching_list(self, cohort_id: str) -> list[CoachingNeed]:
+        return self.service.community.coaching_list(self._actor, cohort_id)
 
     # --- the workshop's badge issuer (offline) ----------------------------------------
 

@@ -2,9 +2,10 @@
 
 A learner sees their checkpoints (done, on track, late or not started, with
 due dates) and their next step; a facilitator sees the whole board, members ×
-checkpoints, with the SVG chart the tool's board page draws. Everything shown
+checkpoints, with the SVG chart the tool's board page draws and who needs a
+coaching visit. Everything shown
 is what the core computes (``Community.my_progress``, ``progress_board``,
-``board_chart``), through the ``Backend``: offline on the workshop's instance,
+``board_chart``, ``coaching_list``), through the ``Backend``: offline on the workshop's instance,
 connected over the REST API's cohort endpoints. Who may see the board is the
 core's decision too (``CohortView.can_manage``); this module lays it out.
 """
@@ -16,7 +17,16 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from mcembed import Board, BoardCell, BoardRow, Cohort, CohortView, McembedError, MemberStatus
+from mcembed import (
+    Board,
+    BoardCell,
+    BoardRow,
+    CoachingNeed,
+    Cohort,
+    CohortView,
+    McembedError,
+    MemberStatus,
+)
 from mcembed.boards import CellStatus, format_day
 
 from .backend import Backend, LocalBackend
@@ -79,8 +89,22 @@ def progress_html(cohort: Cohort, row: BoardRow, names: dict[str, str]) -> str:
     )
 
 
-def board_html(board: Board, chart_svg: str) -> str:
-    """The facilitator's board: the tool's chart, then members × checkpoints."""
+def coaching_html(needs: list[CoachingNeed]) -> str:
+    """Who needs a coaching visit, each with the core's reasons."""
+    if not needs:
+        return "<h4>Who needs a coaching visit</h4><p>Nobody right now: everyone is on track.</p>"
+    items = "".join(
+        f"<li><strong>{escape(n.member.display_name)}</strong>: "
+        + "; ".join(f"{escape(r.kind.value)}: {escape(r.text)}" for r in n.reasons)
+        + "</li>"
+        for n in needs
+    )
+    return f"<h4>Who needs a coaching visit</h4><ul class='mcembed-coaching'>{items}</ul>"
+
+
+def board_html(board: Board, chart_svg: str, needs: list[CoachingNeed] | None = None) -> str:
+    """The facilitator's board: the tool's chart, who needs a coaching visit,
+    then members × checkpoints."""
     if not board.checkpoints or not board.rows:
         missing = "checkpoints" if not board.checkpoints else "members"
         return f"<h4>Progress board</h4><p>The board fills in once the cohort has {missing}.</p>"
@@ -98,6 +122,7 @@ def board_html(board: Board, chart_svg: str) -> str:
     return (
         "<h4>Progress board</h4>"
         f"<div class='mcembed-board-chart' style='max-width:100%;overflow-x:auto'>{chart_svg}</div>"
+        f"{coaching_html(needs) if needs is not None else ''}"
         "<div style='max-width:100%;overflow-x:auto'>"
         "<table class='mcembed-board' style='border-collapse:collapse'>"
         "<caption style='text-align:left'>Each member's state at each checkpoint</caption>"
@@ -197,7 +222,11 @@ class CohortProgressView(Panel):
                 )
             if view.can_manage:
                 board = self.backend.progress_board(cohort_id)
-                self.board.value = board_html(board, self.backend.board_chart(cohort_id))
+                self.board.value = board_html(
+                    board,
+                    self.backend.board_chart(cohort_id),
+                    self.backend.coaching_list(cohort_id),
+                )
             if not self.mine.value and not self.board.value:
                 self.say("You are not an active member of this cohort.")
 

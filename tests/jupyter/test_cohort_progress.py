@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from fake_api import session_for
-from mcembed import Actor
+from mcembed import Actor, PermissionDenied
 from mcembed_jupyter import ApiBackend, Backend, CohortProgressView, LocalBackend, disconnect
 from notebook_tool import (
     DATA_CREDENTIAL,
@@ -89,6 +89,20 @@ def test_a_facilitator_sees_the_board_with_the_tools_chart(
     assert "→ on track" in lee
     assert "! late" in sam
     assert "○ not started" in sam
+    coaching = board.split("Who needs a coaching visit", 1)[1].split("<table", 1)[0]
+    assert "<strong>Sam Other</strong>: late: Late on &#x27;Notebook started&#x27;" in coaching
+    assert "Lee Learner" not in coaching
+
+
+def test_a_learner_may_not_read_the_board_or_the_coaching_list(
+    as_person: Callable[..., Any],
+) -> None:
+    """The core refuses (offline and through the API alike); the widget never asks."""
+    backend = as_person(LEARNER)
+    cohort_id = backend.list_cohorts()[0].id
+    for call in (backend.progress_board, backend.board_chart, backend.coaching_list):
+        with pytest.raises(PermissionDenied):
+            call(cohort_id)
 
 
 def test_refresh_shows_what_changed_since(as_person: Callable[..., Any]) -> None:

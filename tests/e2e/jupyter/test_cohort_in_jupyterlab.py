@@ -88,6 +88,9 @@ def test_cohort_board_and_progress_in_jupyterlab(
                 lee = board.get_by_role("row", name="Lee Learner").inner_text()
                 assert "✓ done" in lee
                 assert "→ on track" in lee
+                coaching = board.locator(".mcembed-coaching").inner_text()
+                assert "Sam Other" in coaching
+                assert "Lee Learner" not in coaching
                 chart = board.locator(".mcembed-board-chart svg").inner_html()
                 assert "Notebook started" in chart
                 board.scroll_into_view_if_needed()
