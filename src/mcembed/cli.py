@@ -468,6 +468,30 @@ def lti_worker(burst: bool) -> None:
     run_worker(burst=burst)
 
 
+@cli.group()
+def community() -> None:
+    """Cohorts, recommendations and the rest of the community layer."""
+
+
+@community.command("send-reminders")
+@click.option("--cohort", "cohort_id", default=None, help="Only this cohort (default: every one).")
+@click.option("--dry-run", is_flag=True, help="Print what is due; send nothing.")
+@pass_state
+def community_send_reminders(state: _State, cohort_id: str | None, dry_run: bool) -> None:
+    """Put the checkpoint reminders due now in the members' inboxes.
+
+    Run it from cron or a systemd timer (every 15 minutes is plenty): each
+    reminder is sent once, however often it runs.
+    """
+    service = state.service()
+    notes = service.community.send_reminders(Actor.system(), cohort_id, dry_run=dry_run)
+    for n in notes:
+        click.echo(f"{n.link.get('cohort_id', '')}  {n.person_id}  {n.title}")
+    cohorts = len({n.link.get("cohort_id") for n in notes})
+    verb = "Would send" if dry_run else "Sent"
+    click.echo(f"{verb} {_count(len(notes), 'reminder')} in {_count(cohorts, 'cohort')}.")
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -78,8 +78,10 @@ class InboxUseCases:
         body: str = "",
         link: Mapping[str, str] | None = None,
         key: str = "",
+        save: bool = True,
     ) -> Notification | None:
-        """Write a notification; ``None`` when one with ``key`` exists already."""
+        """Write a notification (unless not ``save``); ``None`` when one with
+        ``key`` exists already."""
         if key and tx.find_notification_by_key(person_id, key) is not None:
             return None
         notification = Notification(
@@ -92,5 +94,6 @@ class InboxUseCases:
             key=key,
             created_at=self.clock.now(),
         )
-        tx.add_notification(notification)
+        if save:
+            tx.add_notification(notification)
         return notification
