@@ -31,6 +31,7 @@ class InboxUseCases:
     ids: Ids
     blobs: BlobStore
     analytics_roles: frozenset[Role]
+    moderation_roles: frozenset[Role]
     min_group: int
     clr_signer: ClrSigner | None
 

@@ -199,7 +199,9 @@ class PeopleUseCases(InboxUseCases):
                 )
             )
             return [
-                self._received(tx, r) for r in found if r.status is not RecommendationStatus.WITHDRAWN
+                self._received(tx, r)
+                for r in found
+                if r.status is not RecommendationStatus.WITHDRAWN
             ]
 
     def recommendations_sent(self, actor: Actor) -> list[SentRecommendation]:
@@ -258,9 +260,9 @@ class PeopleUseCases(InboxUseCases):
     def moderate_recommendations(
         self, actor: Actor, *, reported_only: bool = True, limit: int = 100
     ) -> list[Recommendation]:
-        """Recommendations with their senders, for administrators acting on abuse
-        (an administrator launched in a course: that course's only)."""
-        access.require_admin(actor)
+        """Recommendations with their senders, for moderators acting on abuse
+        (``moderation_roles``; in their course, or every course for the operator)."""
+        access.require_moderation(actor, self.moderation_roles)
         with self.store.transaction() as tx:
             return tx.list_recommendations(
                 RecommendationFilter(
@@ -288,7 +290,7 @@ class PeopleUseCases(InboxUseCases):
         )
 
     def moderation_queue(self, actor: Actor, *, limit: int = 100) -> list[ModerationCase]:
-        """The reported recommendations awaiting an administrator, newest first,
+        """The reported recommendations awaiting a moderator, newest first,
         with who sent each (anonymous or not) so abuse can be acted on."""
         found = self.moderate_recommendations(actor, limit=limit)
         with self.store.transaction() as tx:
@@ -297,7 +299,7 @@ class PeopleUseCases(InboxUseCases):
     def resolve_report(
         self, actor: Actor, recommendation_id: str, *, withdraw: bool
     ) -> ModerationCase:
-        """Close a report (administrators): ``withdraw`` takes the recommendation
+        """Close a report (moderators): ``withdraw`` takes the recommendation
         away from its recipient (it leaves their page); otherwise it stays as it
         was. Either way it leaves the queue, and the recipient is told nothing
         more about the sender.
@@ -305,7 +307,7 @@ class PeopleUseCases(InboxUseCases):
         Raises:
             NotFound: no open report on that recommendation the actor may see.
         """
-        access.require_admin(actor)
+        access.require_moderation(actor, self.moderation_roles)
         with self.store.transaction() as tx:
             rec = tx.find_recommendation(recommendation_id)
             if (

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from community_world import ADMIN, COURSE, INSTRUCTOR, World, learner
-from mcembed import Actor, NotFound, PermissionDenied, Role
+from community_world import ADMIN, COURSE, INSTRUCTOR, OTHER_INSTRUCTOR, World, learner
+from mcembed import Actor, ConfigError, NotFound, PermissionDenied, Role, Settings
+from mcembed.community import Community
 from mcembed.recommendations import ANONYMOUS_SENDER, RecommendationStatus
 
 SENDER, RECIPIENT = learner(1), learner(2)
@@ -63,3 +64,18 @@ def test_dismissing_keeps_it_and_still_hides_the_sender(world: World) -> None:
     (mine,) = world.community.recommendations_for_me(RECIPIENT)
     assert mine.sender_name == ANONYMOUS_SENDER
     assert not hasattr(mine, "sender_id")
+
+
+def test_the_instance_says_who_moderates(mem: World) -> None:
+    rec_id = reported(mem)
+    with pytest.raises(PermissionDenied):
+        mem.community.moderation_queue(INSTRUCTOR)  # administrators only, by default
+    community = Community(mem.service, moderation_roles={Role.INSTRUCTOR})
+    assert [c.id for c in community.moderation_queue(INSTRUCTOR)] == [rec_id]
+    assert community.moderation_queue(OTHER_INSTRUCTOR) == []  # another course's
+    with pytest.raises(PermissionDenied):
+        community.moderation_queue(SENDER)
+    settings = Settings.from_env({"MCEMBED_MODERATION_ROLES": "instructor, admin"})
+    assert settings.moderation_roles == {Role.INSTRUCTOR, Role.ADMIN}
+    with pytest.raises(ConfigError, match="MCEMBED_MODERATION_ROLES"):
+        Settings.from_env({"MCEMBED_MODERATION_ROLES": "janitor"})
