@@ -323,6 +323,18 @@ class PeopleUseCases(InboxUseCases):
                 status=RecommendationStatus.WITHDRAWN if withdraw else rec.status,
             )
             tx.update_recommendation(resolved)
+            notice = tx.find_notification_by_key(rec.recipient_id, f"recommendation:{rec.id}")
+            if withdraw and notice is not None:
+                # the note leaves the recipient's inbox with the recommendation
+                tx.update_notification(
+                    replace(
+                        notice,
+                        title="A recommendation to you was withdrawn by a moderator",
+                        body="",
+                        link={},
+                        read_at=notice.read_at or self.clock.now(),
+                    )
+                )
             return self._case(tx, resolved)
 
     # --- the people of a course -------------------------------------------------------

@@ -50,6 +50,9 @@ def test_withdrawing_takes_it_off_the_recipients_page(world: World) -> None:
     case = world.community.resolve_report(COURSE_ADMIN, rec_id, withdraw=True)
     assert case.status is RecommendationStatus.WITHDRAWN
     assert world.community.recommendations_for_me(RECIPIENT) == []
+    (notice,) = world.community.notifications(RECIPIENT).items
+    assert "withdrawn" in notice.title
+    assert "Ha ha." not in f"{notice.title} {notice.body} {notice.link}"
     assert world.community.moderation_queue(COURSE_ADMIN) == []
     with pytest.raises(NotFound):  # closed already
         world.community.resolve_report(COURSE_ADMIN, rec_id, withdraw=False)
