@@ -27,7 +27,7 @@ import json
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,7 +51,7 @@ from mcembed import (
 from mcembed.badges import BadgeFile, Verification
 from mcembed.codec import from_data, to_data
 
-from .api_client import ApiClient, ConnectionFailed
+from .api_client import ApiClient, ConnectionFailed, TokenRejected
 
 __all__ = ["ApiBackend"]
 
@@ -91,6 +91,8 @@ class ApiBackend:
         self._cache: dict[str, Any] = _read_json(self._cache_path)
         self.offline_since: str | None = None
         """When the tool was last found unreachable (ISO time), or None while it answers."""
+        self.token_problem: str | None = None
+        """Why the tool stopped accepting the token (expired, revoked), or None."""
         self.flush_problems: list[str] = []
         """Queued saves the tool refused when they were finally sent (with why)."""
         self._me = me if me is not None else self._remembered("me", lambda: self.client.get("/me"))
@@ -133,6 +135,8 @@ class ApiBackend:
         """One line for the learner: where the evidence goes, or that the tool is unreachable."""
         who = self._actor.name or self._actor.id
         waiting = len(_read_json(self._outbox_path))
+        if self.token_problem is not None:
+            return f"{self.token_problem} What you type is kept on this computer in the meantime."
         if self.offline_since is not None:
             return (
                 f"The tool at {self.url} cannot be reached right now: what you type is kept "
@@ -309,8 +313,8 @@ class ApiBackend:
         for submission_id in list(_read_json(self._outbox_path)):
             try:
                 self._send_queued(submission_id)
-            except ConnectionFailed:
-                raise
+            except (ConnectionFailed, TokenRejected):
+                raise  # the queue waits for the network, or for a new token
             except McembedError as e:
                 # e.g. submitted meanwhile, or evidence the tool refuses: the
                 # learner's drafts still hold the text; say why it was not kept
@@ -322,7 +326,7 @@ class ApiBackend:
 
     def _queue(self, submission_id: str, items: list[EvidenceItem]) -> None:
         outbox = _read_json(self._outbox_path)
-        entry = outbox.setdefault(submission_id, {"key": uuid.uuid4().hex, "items": {}})
+        entry = outbox.setdefault(submission_id, {"items": {}})
         entry["key"] = uuid.uuid4().hex  # new content, new key
         for item in items:
             entry["items"][item.requirement_id] = to_data(item)
@@ -347,7 +351,7 @@ class ApiBackend:
 
     # --- calls ---------------------------------------------------------------------------
 
-    def _call(self, do: Any, *, flush: bool = True) -> Any:
+    def _call(self, do: Callable[[], T], *, flush: bool = True) -> T:
         """``do()`` after sending what is queued; notes when the tool is unreachable."""
         try:
             if flush and self._outbox_path.exists() and _read_json(self._outbox_path):
@@ -356,10 +360,14 @@ class ApiBackend:
         except ConnectionFailed:
             self.offline_since = self.offline_since or datetime.now(UTC).isoformat()
             raise
+        except TokenRejected as e:
+            self.token_problem = str(e)
+            raise
         self.offline_since = None
+        self.token_problem = None
         return answer
 
-    def _remembered(self, key: str, do: Any) -> Any:
+    def _remembered(self, key: str, do: Callable[[], Any]) -> Any:
         """``do()``'s answer, kept on disk; the kept one when the tool is unreachable."""
         outbox = getattr(self, "_outbox_path", None)
         try:

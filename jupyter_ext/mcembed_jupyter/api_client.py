@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 __all__ = ["ApiClient", "ConnectionFailed", "TokenRejected"]
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+# (connect, read) seconds per try: with 3 retries a click waits at most about 45 s for a
+# tool that hangs, and a few seconds when the network is plainly down
+DEFAULT_TIMEOUT = (3.05, 10.0)
 NEW_TOKEN = "Make a new token on your course's learner page and connect again."
 
 
@@ -90,6 +92,8 @@ class ApiClient:
         retries: how many times a failed try is repeated.
         backoff: seconds before the first repeat; doubled each time (with jitter).
         sleep: how to wait between tries (tests pass a recorder).
+        max_wait: the longest ``Retry-After`` waited for; a longer one is
+            answered at once with when to try again.
     """
 
     def __init__(
@@ -99,9 +103,10 @@ class ApiClient:
         *,
         session: requests.Session | None = None,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-        retries: int = 4,
+        retries: int = 3,
         backoff: float = 0.25,
         sleep: Callable[[float], None] = time.sleep,
+        max_wait: float = 10.0,
     ) -> None:
         self.url = normalise_url(url)
         token = (token or "").strip()
@@ -117,6 +122,7 @@ class ApiClient:
         self.retries = retries
         self.backoff = backoff
         self.sleep = sleep
+        self.max_wait = max_wait
 
     def __repr__(self) -> str:
         return f"ApiClient({self.url!r}, token=***)"
@@ -180,6 +186,12 @@ class ApiClient:
             if response.status_code in RETRY_STATUS:
                 problem = f"answered {response.status_code}"
                 self._retry_after = _retry_after(response)
+                if (self._retry_after or 0) > self.max_wait:
+                    # waiting that long would freeze the notebook: say when to try again
+                    raise ConnectionFailed(
+                        f"The tool at {self.url} is busy: try again in "
+                        f"{self._retry_after:.0f} s. What you typed is kept on this computer."
+                    )
                 continue
             if response.status_code >= 400:
                 raise self._error(response)
@@ -205,7 +217,7 @@ class ApiClient:
     def _delay(self, attempt: int, problem: str) -> float:
         wait = self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2)
         if problem == "answered 429" and self._retry_after is not None:
-            wait = max(wait, min(self._retry_after, 30.0))
+            wait = max(wait, self._retry_after)
         self._retry_after = None
         return wait
 

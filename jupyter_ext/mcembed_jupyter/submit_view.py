@@ -73,6 +73,8 @@ class SubmitView(Panel):
             description="Submit",
             icon="paper-plane",
             button_style="success",
+            # the themes' success green is too light for white text (axe color-contrast)
+            style=widgets.ButtonStyle(button_color="#1b6e2d"),
         )
         self.submit_button.on_click(lambda _: self.submit())
         self.refresh_button = widgets.Button(
@@ -130,7 +132,7 @@ class SubmitView(Panel):
                 "workshop's cells again.</small></p>"
             )
         if isinstance(backend, ApiBackend):
-            offline = backend.offline_since is not None
+            offline = backend.offline_since is not None or backend.token_problem is not None
             colour = "#8a4b00" if offline else "#1a1a1a"
             self.connection.value = (
                 f"<p role='status' style='color:{colour}'><small>{escape(backend.status())}"

@@ -189,3 +189,24 @@ def test_errors_are_json_for_unknown_paths_methods_and_bodies(api: Api) -> None:
     assert bad_state.status_code == 400
     assert _error(bad_state)["details"]["field"] == "state"
     assert api.get("/submissions?limit=0", token).status_code == 400
+
+
+def test_claim_and_release(api: Api) -> None:
+    sid = submitted_over_api(api, api.token())["id"]
+    reviewer = api.token(TEACHER, scopes=("review",))
+    claimed = api.post(f"/submissions/{sid}/claim", reviewer)
+    assert claimed.json["state"] == "in_review"
+    assert api.post(f"/submissions/{sid}/claim", reviewer).status_code == 409
+    released = api.post(f"/submissions/{sid}/release", reviewer)
+    assert released.json["state"] == "submitted"
+    assert api.post(f"/submissions/{sid}/claim", api.token(OTHER)).status_code == 403
+
+
+def test_catalog_search(api: Api) -> None:
+    token = api.token()
+    hits = api.get("/catalog?q=evaluate+impact+of+professional+learning", token).json["items"]
+    assert hits
+    assert {"credential", "score"} <= set(hits[0])
+    assert len(api.get("/catalog?limit=2", token).json["items"]) == 2
+    assert api.get("/catalog?limit=0", token).status_code == 400
+    assert api.get("/catalog?q=" + "x" * 501, token).status_code == 422

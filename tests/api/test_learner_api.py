@@ -350,3 +350,27 @@ def test_a_held_file_keeps_its_stored_name_and_type(api: Api) -> None:
     assert saved.status_code == 200, saved.json
     [kept] = [i for i in saved.json["items"] if i["requirement_id"] == "plan"]
     assert kept["blob"] == item["blob"]
+
+
+def test_a_form_part_without_a_usable_name_is_no_server_error(api: Api) -> None:
+    """Found by schemathesis: a multipart field whose name the parser drops."""
+    token = api.token()
+    sid = api.post("/submissions", token, json={"credential_id": CRED}).json["id"]
+    boundary = "b0undary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="a%0Ab\r\n\r\n{}\r\n'
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="requirement_id"\r\n\r\nplan\r\n'
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="plan.txt"\r\n\r\nWeek 1\r\n'
+        f"--{boundary}--\r\n"
+    ).encode()
+    resp = api.post(
+        f"/submissions/{sid}/files",
+        token,
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers={"Idempotency-Key": "odd-form"},
+    )
+    assert resp.status_code < 500, resp.get_data(as_text=True)

@@ -223,6 +223,7 @@ class Fault:
     method: str = ""
     path: str = ""
     times: int = 1
+    retry_after: int = 0
 
 
 class WSGITransport(requests.adapters.BaseAdapter):
@@ -234,8 +235,10 @@ class WSGITransport(requests.adapters.BaseAdapter):
         self.faults: list[Fault] = []
         self.sent: list[tuple[str, str, dict[str, str]]] = []
 
-    def fail(self, kind: str | int, method: str = "", path: str = "", times: int = 1) -> None:
-        self.faults.append(Fault(kind, method, path, times))
+    def fail(
+        self, kind: str | int, method: str = "", path: str = "", times: int = 1, **more: Any
+    ) -> None:
+        self.faults.append(Fault(kind, method, path, times, **more))
 
     def _fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
@@ -254,7 +257,9 @@ class WSGITransport(requests.adapters.BaseAdapter):
         if fault is not None and fault.kind == "down":
             raise requests.ConnectionError("network is down")
         if fault is not None and isinstance(fault.kind, int):
-            return self._response(request, fault.kind, {"Retry-After": "0"}, b"busy")
+            return self._response(
+                request, fault.kind, {"Retry-After": str(fault.retry_after)}, b"busy"
+            )
         body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
         environ = EnvironBuilder(
             path=url.path,

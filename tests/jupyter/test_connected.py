@@ -225,7 +225,7 @@ def test_server_errors_and_rate_limits_are_retried_with_backoff(
     transport.fail(429, "GET", times=99)
     with pytest.raises(ConnectionFailed, match="busy"):
         backend.list_awards()
-    assert len(sleeps) == 2 + 4
+    assert len(sleeps) == 2 + 3
 
 
 @pytest.mark.parametrize(
@@ -424,3 +424,17 @@ def test_a_timed_out_submit_is_retried_under_the_same_key(
     keys = {h["Idempotency-Key"] for m, p, h in transport.sent if p.endswith("/submit")}
     assert len(keys) == 1
     assert [a.number for a in in_tool(tool, ws).attempts] == [1]
+
+
+def test_a_long_rate_limit_wait_is_said_not_waited(
+    open_backend: Callable[..., ApiBackend], transport: WSGITransport, sleeps: list[float]
+) -> None:
+    """429 with Retry-After 45: the notebook does not freeze; the message says when to retry."""
+    backend = open_backend()
+    transport.fail(429, "GET", "/awards", retry_after=45)
+    with pytest.raises(ConnectionFailed, match="busy: try again in 45 s"):
+        backend.list_awards()
+    assert sleeps == []
+    transport.fail(429, "GET", "/awards", retry_after=2)
+    assert backend.list_awards() == []
+    assert sleeps == [pytest.approx(2, abs=0.5)]

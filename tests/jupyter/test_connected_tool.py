@@ -220,3 +220,42 @@ def test_a_kernel_restarted_without_network_opens_from_what_the_tool_said_last(
     transport.faults.clear()
     restarted.submit_panel()
     assert in_tool(app, ws.submission.id).item(REFLECTION).text == WORDS_350
+
+
+def test_a_token_revoked_during_the_workshop_is_said_in_the_submit_panel(
+    app: Any, workshop: Workshop
+) -> None:
+    """The learner revokes the token on the learner page mid-workshop: the next call says so."""
+    panel = workshop.submit_panel()
+    token_id = workshop.backend.me["token_id"]  # type: ignore[attr-defined]
+    tool_of(app).tokens.revoke(LEARNER, token_id)
+    panel.refresh_button.click()
+    assert "Your mcembed token was revoked." in panel.message.value
+    assert "Your mcembed token was revoked." in panel.connection.value
+    assert "Connected to" not in panel.connection.value
+
+
+def test_a_queue_waits_for_a_new_token_when_the_old_one_is_revoked(
+    app: Any,
+    connect_as: Callable[..., ApiBackend],
+    namespace: dict[str, Any],
+    transport: WSGITransport,
+    tmp_path: Path,
+) -> None:
+    """Saved offline, then the token revoked: the queue is kept, and a new token sends it."""
+    made = tool_of(app).tokens.create_personal(LEARNER)
+    backend = connect_as(made.secret)
+    ws = Workshop(
+        DATA_CREDENTIAL, backend=backend, folder=tmp_path / "workshop", namespace=namespace
+    )
+    form = ws.reflection(REFLECTION)
+    transport.fail("down", times=99)
+    form.text.value = WORDS_350
+    form.save_button.click()
+    transport.faults.clear()
+    tool_of(app).tokens.revoke(LEARNER, made.token.id)
+    with pytest.raises(TokenRejected):
+        backend.flush()
+    assert backend.queued != {}
+    assert connect_as(personal_token(app, LEARNER)).flush() == 1
+    assert in_tool(app, ws.submission.id).item(REFLECTION).text == WORDS_350

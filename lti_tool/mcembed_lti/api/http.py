@@ -34,6 +34,7 @@ __all__ = [
     "decode",
     "endpoint",
     "field",
+    "items",
     "json_response",
     "service",
     "token",
@@ -144,15 +145,14 @@ def field(data: dict[str, Any], name: str, kind: type, *, required: bool = True)
 
 def decode(cls: type, data: Any, where: str) -> Any:
     """A domain value from JSON (``mcembed.codec.from_data``), or ``invalid_request``."""
+    from cattrs import transform_error
+    from cattrs.errors import BaseValidationError
+
     try:
         return from_data(cls, data)
-    except Exception as e:  # cattrs' errors group every problem of the value
-        from cattrs import transform_error
-
-        try:
-            lines = transform_error(e, path=where)
-        except Exception:
-            lines = [f"{where}: {e}"]
+    except (BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as e:
+        # cattrs groups every problem of the value; the values' own checks raise ValueError
+        lines = transform_error(e, path=where)
         raise ApiError(
             422,
             "invalid_request",
@@ -167,9 +167,11 @@ def _request_hash() -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}?{request.query_string.decode()}".encode())
     if request.mimetype == "multipart/form-data":
-        for name, value in sorted(request.form.items(multi=True)):
+        # a malformed part may come without a name: sort by text
+        fields = sorted((str(k), str(v)) for k, v in request.form.items(multi=True))
+        for name, value in fields:
             digest.update(f"\n{name}={value}".encode())
-        for name, upload in sorted(request.files.items(multi=True), key=lambda x: x[0]):
+        for name, upload in sorted(request.files.items(multi=True), key=lambda x: str(x[0])):
             data = upload.stream.read()
             upload.stream.seek(0)
             digest.update(f"\n{name}:{upload.filename}:".encode() + hashlib.sha256(data).digest())

@@ -100,6 +100,23 @@ def credentials() -> Any:
     return items(found)
 
 
+@endpoint(bp, "/catalog")
+def catalog() -> Any:
+    """Credentials for a problem described in plain words, best first (the whole
+    catalog, not only the course's): ``q``, ``tag`` (repeatable), ``framework``,
+    ``code``, ``limit``."""
+    hits = service().search_catalog(
+        request.args.get("q", ""),
+        tags=request.args.getlist("tag"),
+        framework=request.args.get("framework", ""),
+        code=request.args.get("code", ""),
+        limit=_int_arg("limit", 20, 1, 100),
+    )
+    return json_response(
+        {"items": [{"credential": to_data(h.credential), "score": h.score} for h in hits]}
+    )
+
+
 @endpoint(bp, "/credentials/<credential_id>")
 def credential(credential_id: str) -> Any:
     return json_response(

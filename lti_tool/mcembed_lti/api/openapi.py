@@ -352,6 +352,8 @@ def _op(
     parameters = list(params)
     if write:
         parameters.append(IDEMPOTENCY)
+        # a key reused for another request is a conflict on every write
+        op["responses"].setdefault("409", {"$ref": "#/components/responses/E409"})
     if parameters:
         op["parameters"] = parameters
     if body is not None:
@@ -375,6 +377,33 @@ def _paths() -> dict[str, Any]:
                 "The credentials placed in the token's course",
                 _json_ok(_list_of("Credential")),
                 tag="learner",
+            )
+        },
+        "/catalog": {
+            "get": _op(
+                "Search the whole catalog with a problem described in plain words",
+                _json_ok(
+                    _obj(
+                        ("items",),
+                        items={
+                            "type": "array",
+                            "items": _obj(
+                                ("credential", "score"),
+                                credential=_ref("Credential"),
+                                score={"type": "number"},
+                            ),
+                        },
+                    )
+                ),
+                tag="learner",
+                params=(
+                    _query("q", {"type": "string", "maxLength": 500}),
+                    _query("tag", text="Only credentials with this tag (repeatable)."),
+                    _query("framework"),
+                    _query("code"),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                ),
+                errors=("422",),
             )
         },
         "/credentials/{credential_id}": {
@@ -540,6 +569,30 @@ def _paths() -> dict[str, Any]:
                         expected_revision=INT,
                     )
                 ),
+                errors=WRITE_ERRORS,
+                scope="review",
+                write=True,
+            )
+        },
+        "/submissions/{submission_id}/claim": {
+            "post": _op(
+                "Claim a submitted attempt for review (reviewers)",
+                sub_ok,
+                tag="review",
+                params=(SUBMISSION,),
+                body=_body(_obj(), required=False),
+                errors=WRITE_ERRORS,
+                scope="review",
+                write=True,
+            )
+        },
+        "/submissions/{submission_id}/release": {
+            "post": _op(
+                "Put a claimed submission back in the queue undecided (reviewers)",
+                sub_ok,
+                tag="review",
+                params=(SUBMISSION,),
+                body=_body(_obj(), required=False),
                 errors=WRITE_ERRORS,
                 scope="review",
                 write=True,

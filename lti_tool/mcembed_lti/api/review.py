@@ -40,3 +40,17 @@ def record_review(submission_id: str) -> Any:
     svc = service()
     svc.record_review(actor(), submission_id, scores, feedback=feedback, expected_revision=expected)
     return json_response(to_data(svc.get_submission(actor(), submission_id)))
+
+
+@endpoint(bp, "/submissions/<submission_id>/claim", methods=("POST",), scope=Scope.REVIEW)
+def claim(submission_id: str) -> Any:
+    """Claim a submitted attempt for review (it shows as in review to others)."""
+    body()
+    return json_response(to_data(service().start_review(actor(), submission_id)))
+
+
+@endpoint(bp, "/submissions/<submission_id>/release", methods=("POST",), scope=Scope.REVIEW)
+def release(submission_id: str) -> Any:
+    """Put a claimed submission back in the queue undecided."""
+    body()
+    return json_response(to_data(service().release_review(actor(), submission_id)))

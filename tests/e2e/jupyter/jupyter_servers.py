@@ -142,8 +142,11 @@ def jupyter_server(app: str, tmp_path: Path, env: dict[str, str] | None = None) 
         yield Server(base_url=base, root=root, notebook=notebook)
 
 
-def voila_server(tmp_path: Path, *, review: bool = False) -> Iterator[Server]:
-    """Voila on the learner's workshop notebook, or (``review``) on the facilitator's."""
+def voila_server(
+    tmp_path: Path, *, review: bool = False, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Voila on the learner's workshop notebook, or (``review``) on the facilitator's;
+    ``env`` is added to its isolated environment."""
     root = tmp_path / "root"
     notebook = copy_workshop(root)
     if review:
@@ -162,7 +165,7 @@ def voila_server(tmp_path: Path, *, review: bool = False) -> Iterator[Server]:
         "--show_tracebacks=True",
     ]
     base = f"http://127.0.0.1:{port}"
-    env = _isolated_env(tmp_path / "jupyter")
+    env = {**_isolated_env(tmp_path / "jupyter"), **(env or {})}
     # asking for the page would render the notebook in a kernel of its own
     with _serve(args, folder, env, f"tcp://127.0.0.1:{port}", tmp_path / "voila.log"):
         yield Server(base_url=base, root=root, notebook=notebook)

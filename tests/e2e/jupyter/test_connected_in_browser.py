@@ -1,4 +1,4 @@
-"""Connected mode in a real JupyterLab 4 and Notebook 7: the LTI tool runs on loopback,
+"""Connected mode in a real JupyterLab 4, Notebook 7 and Voila: the LTI tool runs on loopback,
 the server's kernels get ``MCEMBED_URL`` and ``MCEMBED_TOKEN`` as a JupyterHub would set them,
 the learner works through the data-literacy workshop and submits; the submission is
 read back from the running tool through its API, an instructor decides "not yet"
@@ -17,6 +17,7 @@ from test_workshop_in_browsers import (
     KERNEL_IDLE,
     REFLECTION,
     TARGETS,
+    code_check,
     common_evidence,
     replace_cell,
     run_all,
@@ -25,8 +26,8 @@ from test_workshop_in_browsers import (
     submit,
 )
 
-from jupyter_servers import jupyter_server
-from mcembed import CriterionScore, EvidenceKind, SubmissionState
+from jupyter_servers import jupyter_server, voila_server
+from mcembed import CriterionScore, EvidenceKind, Submission, SubmissionState
 from mcembed_jupyter import ApiBackend
 from notebook_tool import DATA_CREDENTIAL, LEARNER, TEACHER, make_tool_app, personal_token
 
@@ -63,6 +64,38 @@ def test_connected_to_the_tool(
                 raise
 
 
+def test_voila_connected_to_the_tool(
+    page: Any,
+    tmp_path: Path,
+    live_wsgi: Callable[..., Any],
+    screenshot: Callable[..., Path],
+    widgets_axe: Any,
+) -> None:
+    """Under Voila the code checks' own code boxes are used; the rest is the same."""
+    tool = make_tool_app(tmp_path / "tool")
+    token = personal_token(tool, LEARNER)
+    review_token = personal_token(tool, TEACHER, review=True)
+    with live_wsgi(tool) as tool_url:
+        env = {"MCEMBED_URL": tool_url, "MCEMBED_TOKEN": token}
+        for server in voila_server(tmp_path / "voila", env=env):
+            try:
+                reviewer = ApiBackend.connect(
+                    tool_url, review_token, drafts_folder=tmp_path / "reviewer"
+                )
+                page.goto(server.base_url)
+                page.locator(".mcembed-submit").wait_for(timeout=120_000)
+                for n, target in enumerate(TARGETS):
+                    box = code_check(page, n).locator(".mcembed-code-editor textarea")
+                    box.fill(solution_of(target))
+                    run_checks(page, n, "4 of 4 checks pass")
+                evidence_and_feedback(
+                    page, tool_url, reviewer, tmp_path, screenshot, widgets_axe, "connected-voila"
+                )
+            except Exception:
+                screenshot(page, "connected-voila-failed")
+                raise
+
+
 def learner_flow(
     page: Any,
     tool_url: str,
@@ -83,14 +116,32 @@ def learner_flow(
         pass
     page.wait_for_function(KERNEL_IDLE, timeout=60_000)
     run_all(page)
-    panel = page.locator(".mcembed-submit")
-    panel.locator(
-        ".mcembed-connection", has_text=f"Connected to {tool_url} as Lee Learner"
-    ).wait_for()
     for target in TARGETS:
         replace_cell(page, f"def {target}(", solution_of(target))
     for n in range(3):
         run_checks(page, n, "4 of 4 checks pass")
+    submitted = evidence_and_feedback(
+        page, tool_url, reviewer, tmp_path, screenshot, widgets_axe, name
+    )
+    (item,) = [i for i in submitted.attempts[-1].items if i.requirement_id == "code-parse-score"]
+    assert item.metadata["notebook_path"].endswith("workshop.ipynb")
+    assert item.metadata["cell_id"]
+
+
+def evidence_and_feedback(
+    page: Any,
+    tool_url: str,
+    reviewer: ApiBackend,
+    tmp_path: Path,
+    screenshot: Callable[..., Path],
+    widgets_axe: Any,
+    name: str,
+) -> Submission:
+    """The rest of the evidence, submit; read back from the tool; not yet; feedback shown."""
+    panel = page.locator(".mcembed-submit")
+    panel.locator(
+        ".mcembed-connection", has_text=f"Connected to {tool_url} as Lee Learner"
+    ).wait_for()
     common_evidence(page, tmp_path)
     submit(page)
     panel.scroll_into_view_if_needed()
@@ -106,7 +157,6 @@ def learner_flow(
     assert items["class-notebook"].blob.filename == "period-analysis.html"
     assert items["code-parse-score"].kind is EvidenceKind.CODE_CHECK
     assert all(r.passed for r in items["code-parse-score"].check_results)
-    assert items["code-parse-score"].metadata["notebook_path"].endswith("workshop.ipynb")
 
     detail = reviewer.get_submission(submission.id)
     scores = [
@@ -123,6 +173,7 @@ def learner_flow(
     screenshot(page, f"{name}-not-yet")
     panel.screenshot(path=str(screenshot(page, f"{name}-not-yet-panel")))
     assert widgets_axe(page) == []
+    return submission
 
 
 CONNECT_NOTEBOOK = {
