@@ -40,7 +40,17 @@ def me() -> Any:
     c = community()
     q = query("q")
     credentials = service().list_credentials()
-    names = {x.id: x.name for x in credentials} | {s.id: s.name for s in service().list_stacks()}
+    stacks = service().list_stacks()
+    names = {x.id: x.name for x in credentials} | {s.id: s.name for s in stacks}
+    # a recommendation or goal names a credential or a stack (a credential first,
+    # as the core reads the id); each links to its own page
+    stack_ids = {s.id for s in stacks} - {x.id for x in credentials}
+
+    def definition_url(definition_id: str) -> str:
+        if definition_id in stack_ids:
+            return lurl("learner.stack", stack_id=definition_id)
+        return lurl("learner.credential", credential_id=definition_id)
+
     return render_template(
         "community/me.html",
         notifications=c.notifications(actor, limit=50),
@@ -50,6 +60,7 @@ def me() -> Any:
         cohorts=c.list_cohorts(actor),
         people=c.course_people(actor) if actor.course_id else [],
         names=names,
+        definition_url=definition_url,
         query=q,
         hits=service().search_catalog(q, limit=10) if q else [],
         pending=RecommendationStatus.PENDING,
