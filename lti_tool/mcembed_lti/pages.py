@@ -7,6 +7,7 @@ import functools
 import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
+from urllib.parse import quote
 
 from flask import Flask, current_app, g, request, url_for
 from markupsafe import Markup, escape
@@ -71,8 +72,22 @@ def reviewers_only(view: F) -> F:
 
 
 def lurl(endpoint: str, **values: Any) -> str:
-    """``url_for`` with the current launch id."""
-    return url_for(endpoint, launch=current_launch().id, **values)
+    """``url_for`` with the current launch id.
+
+    A page's menu links to a dozen pages that take no other value; their paths
+    are built once for each script root and the launch id appended (building
+    a URL through the routing map costs more than the rest of a menu item).
+    """
+    if values:
+        return url_for(endpoint, launch=current_launch().id, **values)
+    key = (endpoint, request.script_root)
+    path = _plain_paths.get(key)
+    if path is None:
+        path = _plain_paths[key] = url_for(endpoint)
+    return f"{path}?launch={quote(current_launch().id, safe='')}"
+
+
+_plain_paths: dict[tuple[str, str], str] = {}
 
 
 def _csrf_field() -> Markup:
@@ -83,10 +98,30 @@ def _csrf_field() -> Markup:
     )
 
 
+def credential_about(credential: Any) -> Markup:
+    """A credential's competency, method, resources, evidence, rubric and passing
+    rule as HTML: the same for everyone and every page of one version, so
+    rendered once for it (it is most of a credential page's rendering)."""
+    template = current_app.jinja_env.get_template("learner/_about.html")
+    if not credential.content_hash:  # not from a store: nothing names its content
+        return Markup(template.render(credential=credential))
+    cache: dict[tuple[str, str, str], Markup] = current_app.extensions.setdefault(
+        "mcembed_about", {}
+    )
+    key = (credential.id, credential.version, credential.content_hash)
+    found = cache.get(key)
+    if found is None:
+        if len(cache) > 512:
+            cache.clear()
+        found = cache[key] = Markup(template.render(credential=credential))
+    return found
+
+
 def install(app: Flask) -> None:
     """Template helpers: ``lurl``, ``csrf_field``, ``launch``, sizes and words."""
     app.jinja_env.globals.update(
         lurl=lurl,
+        credential_about=credential_about,
         csrf_field=_csrf_field,
         current_launch=lambda: g.get("launch"),
         format_size=format_size,

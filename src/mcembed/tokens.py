@@ -66,6 +66,7 @@ PERSONAL_EXPIRIES = (7, 30, 90)
 DEFAULT_PERSONAL_DAYS = 30
 MAX_INTEGRATION_DAYS = 730
 IDEMPOTENCY_HOURS = 24
+MAX_ACTIVE_PERSONAL = 20  # per person and course
 TOUCH_SECONDS = 60  # "last used" is written at most this often per token
 _MAX_NAME = 80
 _SECRET = re.compile(r"mce_[A-Za-z0-9_-]{43}")
@@ -90,10 +91,18 @@ class TokenProblem(StrEnum):
 
 
 class Unauthenticated(McembedError):
-    """No usable token: missing, unknown, expired or revoked (``.problem`` says which)."""
+    """No usable token: missing, unknown, expired or revoked (``.problem`` says which;
+    ``.presented``: whether a token was sent at all)."""
 
-    def __init__(self, message: str, problem: TokenProblem = TokenProblem.MISSING) -> None:
+    def __init__(
+        self,
+        message: str,
+        problem: TokenProblem = TokenProblem.MISSING,
+        *,
+        presented: bool = True,
+    ) -> None:
         self.problem = problem
+        self.presented = presented
         super().__init__(message)
 
 
@@ -255,7 +264,7 @@ class Tokens:
         self.clock = clock
         self.ids = ids
 
-    def _make(self, **values: object) -> NewToken:
+    def _make(self, *, limit: int | None = None, **values: object) -> NewToken:
         secret = new_secret()
         token = ApiToken(
             id=self.ids.new("tok"),
@@ -265,6 +274,15 @@ class Tokens:
             **values,  # type: ignore[arg-type]
         )
         with self.store.transaction() as tx:
+            if limit is not None:
+                now = self.clock.now()
+                mine = tx.list_api_tokens(person_id=token.person_id, course_id=token.course_id)
+                active = [t for t in mine if t.kind is token.kind and t.status(now) == "active"]
+                if len(active) >= limit:
+                    raise ValidationError(
+                        f"You have {len(active)} active tokens here, the most allowed; "
+                        "revoke one you no longer use first."
+                    )
             tx.add_api_token(token)
         return NewToken(token=token, secret=secret)
 
@@ -280,8 +298,8 @@ class Tokens:
         """A personal token for ``actor`` in their course.
 
         Raises:
-            ValidationError: ``days`` is not one of ``PERSONAL_EXPIRIES``, or an
-                unknown scope.
+            ValidationError: ``days`` is not one of ``PERSONAL_EXPIRIES``, an
+                unknown scope, or ``MAX_ACTIVE_PERSONAL`` active tokens already.
             PermissionDenied: ``review`` asked by someone who is no reviewer, or
                 outside any course.
         """
@@ -296,6 +314,7 @@ class Tokens:
                 "The 'review' scope needs the instructor or teaching-assistant role in the course."
             )
         return self._make(
+            limit=MAX_ACTIVE_PERSONAL,
             kind=TokenKind.PERSONAL,
             name=_name(name) or "Personal token",
             person_id=actor.id,

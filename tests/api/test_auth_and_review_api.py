@@ -51,7 +51,12 @@ def test_no_usable_token_is_401_with_a_bearer_challenge(
         resp = api.call(method, path, None, headers=headers)
         assert resp.status_code == 401
         assert _error(resp)["code"] == code
-        assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+        challenge = resp.headers["WWW-Authenticate"]
+        assert challenge.startswith("Bearer")
+        # RFC 6750: invalid_token only when a token was sent
+        assert ('error="invalid_token"' in challenge) == (
+            header not in (None, "Basic dXNlcjpwYXNz", "Bearer ")
+        )
 
 
 def test_a_revoked_token_fails_at_once(api: Api) -> None:

@@ -148,3 +148,12 @@ def test_durations(text: str, expected: timedelta) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValidationError):
         parse_duration(text)
+
+
+def test_a_person_holds_at_most_twenty_active_tokens_per_course(tokens: Tokens) -> None:
+    made = [tokens.create_personal(LEARNER) for _ in range(20)]
+    with pytest.raises(ValidationError, match="revoke one"):
+        tokens.create_personal(LEARNER)
+    tokens.create_personal(OTHER_LEARNER)  # others are not counted
+    tokens.revoke(LEARNER, made[0].token.id)
+    tokens.create_personal(LEARNER)

@@ -109,7 +109,7 @@ def _classify(e: BaseException) -> tuple[int, str, str, dict[str, Any], dict[str
         return e.status, e.code, e.message, e.details, e.headers
     if isinstance(e, Unauthenticated):
         header = 'Bearer realm="mcembed"'
-        if e.problem.value != "unauthenticated" or "not known" in str(e):
+        if e.presented:  # RFC 6750: a token was sent and is not usable
             header += ', error="invalid_token"'
         return 401, e.problem.value, str(e), {}, {"WWW-Authenticate": header}
     if isinstance(e, ValidationError):

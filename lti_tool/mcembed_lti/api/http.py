@@ -74,9 +74,10 @@ def _authenticate() -> ApiToken:
             "This needs a token: send 'Authorization: Bearer <token>' (make one on your "
             "learner page).",
             TokenProblem.MISSING,
+            presented=False,
         )
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthenticated("Send the token as 'Authorization: Bearer <token>'.")
+        raise Unauthenticated("Send the token as 'Authorization: Bearer <token>'.", presented=False)
     return tokens().resolve(secret.strip())
 
 

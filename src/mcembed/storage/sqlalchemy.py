@@ -102,13 +102,6 @@ class _Q:
     credential_version = select(*credential_cols).where(
         c.c.id == bindparam("id"), c.c.version == bindparam("version")
     )
-    person = select(t.people.c.name, t.people.c.email).where(t.people.c.id == bindparam("pid"))
-    person_insert = insert(t.people)
-    person_update = (
-        update(t.people)
-        .where(t.people.c.id == bindparam("pid"))
-        .values(name=bindparam("name"), email=bindparam("email"))
-    )
     # The JSON columns come as text: a submission already parsed at this
     # revision (the common case: this process wrote it) is not parsed again.
     submission_cols = (
@@ -178,6 +171,17 @@ def _catalog_filters(query: CatalogQuery, credential_id: Any) -> list[Any]:
             conds.append(a.c.code == query.code.lower())
         filters.append(credential_id.in_(select(a.c.credential_id).where(*conds)))
     return filters
+
+
+@functools.cache
+def _person_upsert(sqlite: bool) -> Any:
+    people = t.people
+    upsert = (sqlite_insert if sqlite else postgresql_insert)(people)
+    return upsert.on_conflict_do_update(
+        index_elements=[people.c.id],
+        set_={"name": upsert.excluded.name, "email": upsert.excluded.email},
+        where=(people.c.name != upsert.excluded.name) | (people.c.email != upsert.excluded.email),
+    )
 
 
 @functools.cache
@@ -541,20 +545,11 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
 
     # --- people -----------------------------------------------------------------
     def put_person(self, person: Person) -> None:
-        row = self.conn.execute(_Q.person, {"pid": person.id}).first()
-        values = {"pid": person.id, "name": person.name, "email": person.email}
-        if row is None:
-            try:
-                with self.conn.begin_nested():
-                    self.conn.execute(
-                        _Q.person_insert,
-                        {"id": person.id, "name": person.name, "email": person.email},
-                    )
-            except IntegrityError:
-                # someone else added them a moment ago; bring the names up to date
-                self.conn.execute(_Q.person_update, values)
-        elif (row.name, row.email) != (person.name, person.email):
-            self.conn.execute(_Q.person_update, values)
+        # one statement: insert, or bring the names up to date when they changed
+        self.conn.execute(
+            _person_upsert(self.sqlite),
+            {"id": person.id, "name": person.name, "email": person.email},
+        )
 
     def find_person(self, person_id: str) -> Person | None:
         row = self.conn.execute(select(t.people).where(t.people.c.id == person_id)).first()
