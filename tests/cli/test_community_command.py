@@ -3,6 +3,7 @@ from cron; each reminder reaches each member once, however often it runs."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -85,3 +86,39 @@ def test_an_unknown_cohort_is_a_message_not_a_traceback(
     assert err.startswith("Error: ")
     assert "nope" in err
     assert "Traceback" not in err
+
+
+def test_an_operator_acts_on_reports(instance: str) -> None:
+    service = open_service(Settings.from_env(instance=instance))
+    sender, recipient = MEMBERS
+    service.community.recommend(
+        sender, "evaluate-impact", [recipient.id], anonymous=True, note="Ha ha."
+    )
+    (mine,) = service.community.recommendations_for_me(recipient)
+    service.community.report_recommendation(recipient, mine.id, reason="Mockery.")
+    service.store.close()
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--instance", instance, "community", "reports"])
+    assert listed.exit_code == 0, listed.output
+    assert f"from L1 [{sender.id}] (sent anonymously) to L2" in listed.output
+    assert "reported: Mockery." in listed.output
+    assert "1 open report." in listed.output
+    as_json = runner.invoke(cli, ["--instance", instance, "community", "reports", "--json"])
+    assert json.loads(as_json.output)[0]["sender_id"] == sender.id
+    nothing = runner.invoke(cli, ["--instance", instance, "community", "resolve-report", mine.id])
+    assert nothing.exit_code == 2
+    assert "Say --withdraw or --keep." in nothing.output
+    done = runner.invoke(
+        cli, ["--instance", instance, "community", "resolve-report", mine.id, "--withdraw"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "withdrawn from its recipient" in done.output
+    assert (
+        "0 open reports."
+        in runner.invoke(cli, ["--instance", instance, "community", "reports"]).output
+    )
+    service = open_service(Settings.from_env(instance=instance))
+    try:
+        assert service.community.recommendations_for_me(recipient) == []
+    finally:
+        service.store.close()
