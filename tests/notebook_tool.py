@@ -5,13 +5,14 @@ credential placed in one course, and personal tokens made by the core's token ru
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from lti_platform import ManualDispatcher
-from mcembed import Actor, Role, load_pack
+from mcembed import Actor, Person, Role, Service, load_pack
 from mcembed.badges import IssuerProfile, init_issuer
+from mcembed.clock import FixedClock
 from mcembed.config import Settings
 from mcembed.placements import Placement
 
@@ -71,3 +72,39 @@ def personal_token(app: Any, actor: Actor = LEARNER, *, review: bool = False) ->
     """A personal token as the learner page makes it (``review``: an instructor's)."""
     scopes = ("learner", "review") if review else ("learner",)
     return str(tool_of(app).tokens.create_personal(actor, scopes=scopes).secret)
+
+
+def seed_cohort(service: Service) -> str:
+    """A cohort of Lee and Sam: Lee started (the first checkpoint done, the
+    second on track), Sam did nothing (late, then not started)."""
+    c = service.community
+    now = datetime.now(UTC)
+    with service.store.transaction() as tx:
+        for a in (LEARNER, OTHER):
+            tx.put_person(Person(id=a.id, name=a.name))
+    cohort = c.create_cohort(
+        TEACHER, name="Data <b>literacy</b> circle", credential_ids=[DATA_CREDENTIAL]
+    )
+    c.add_members(TEACHER, cohort.id, [Person(id=a.id, name=a.name) for a in (LEARNER, OTHER)])
+    c.add_checkpoint(
+        TEACHER,
+        cohort.id,
+        title="Notebook started",
+        due_at=now + timedelta(days=-2),
+        credential_id=DATA_CREDENTIAL,
+        step="started",
+    )
+    c.add_checkpoint(
+        TEACHER,
+        cohort.id,
+        title="Notebook submitted",
+        due_at=now + timedelta(days=10),
+        credential_id=DATA_CREDENTIAL,
+        step="submitted",
+    )
+    real, service.clock = service.clock, FixedClock(now - timedelta(days=5))
+    try:  # Lee started before the first checkpoint was due
+        service.start_submission(LEARNER, DATA_CREDENTIAL)
+    finally:
+        service.clock = real
+    return str(cohort.id)

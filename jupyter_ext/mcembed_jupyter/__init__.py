@@ -24,6 +24,10 @@ personal token (or ``MCEMBED_URL`` and ``MCEMBED_TOKEN``, which a JupyterHub
 sets, connect every workshop on their own). The widgets hold no rules:
 completeness, word bounds, decisions, permissions and whether a badge
 verifies are the core's.
+
+In a cohort, ``mj.cohort_progress()`` shows the learner's checkpoints (done,
+on track, late), their due dates and the next step; for a facilitator, the
+cohort's progress board with the chart the tool draws.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from .backend import LocalBackend as LocalBackend
 from .code_check_form import CodeCheckForm as CodeCheckForm
 from .code_checks import CheckRun as CheckRun
 from .code_checks import run_checks as run_checks
+from .cohort_view import CohortProgressView as CohortProgressView
+from .cohort_view import cohort_progress as cohort_progress
 from .connection import ConnectForm as ConnectForm
 from .connection import connect as connect
 from .connection import disconnect as disconnect
@@ -58,6 +64,7 @@ __all__ = [
     "Backend",
     "CheckRun",
     "CodeCheckForm",
+    "CohortProgressView",
     "ConnectForm",
     "ConnectionFailed",
     "CredentialCard",
@@ -71,6 +78,7 @@ __all__ = [
     "SubmitView",
     "TokenRejected",
     "Workshop",
+    "cohort_progress",
     "connect",
     "disconnect",
     "run_checks",

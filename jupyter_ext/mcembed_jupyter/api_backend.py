@@ -36,6 +36,11 @@ from urllib.parse import quote
 from mcembed import (
     Actor,
     Award,
+    Board,
+    BoardRow,
+    CoachingNeed,
+    Cohort,
+    CohortView,
     Credential,
     CriterionScore,
     EvidenceItem,
@@ -258,6 +263,39 @@ class ApiBackend:
         detail = from_data(SubmissionDetail, self._call(lambda: self.client.post(path, body)))
         latest = max(detail.reviews, key=lambda r: (r.attempt, r.created_at))
         return ReviewOutcome(submission=detail.submission, review=latest, award=detail.award)
+
+    # --- cohorts ----------------------------------------------------------------------
+
+    def list_cohorts(self) -> list[Cohort]:
+        data = self._call(lambda: self.client.get("/cohorts"))
+        return [from_data(Cohort, item) for item in data["items"]]
+
+    def get_cohort(self, cohort_id: str) -> CohortView:
+        path = f"/cohorts/{_q(cohort_id)}"
+        return from_data(CohortView, self._call(lambda: self.client.get(path)))
+
+    def my_progress(self, cohort_id: str) -> BoardRow:
+        path = f"/cohorts/{_q(cohort_id)}/progress"
+        return from_data(BoardRow, self._call(lambda: self.client.get(path)))
+
+    def progress_board(self, cohort_id: str) -> Board:
+        path = f"/cohorts/{_q(cohort_id)}/board"
+        return from_data(Board, self._call(lambda: self.client.get(path)))
+
+    def coaching_list(self, cohort_id: str) -> list[CoachingNeed]:
+        path = f"/cohorts/{_q(cohort_id)}/coaching"
+        data = self._call(lambda: self.client.get(path))
+        return [from_data(CoachingNeed, item) for item in data["items"]]
+
+    def board_chart(self, cohort_id: str) -> str:
+        """The SVG chart the tool draws (``Accept: image/svg+xml`` on the board)."""
+        path = f"/cohorts/{_q(cohort_id)}/board"
+        answer = self._call(
+            lambda: self.client.request(
+                "GET", path, headers={"Accept": "image/svg+xml"}, json_answer=False
+            )
+        )
+        return str(answer.text)
 
     # --- awards and badges ---------------------------------------------------------------
 

@@ -31,6 +31,11 @@ from mcembed import (
     Actor,
     Award,
     AwardKind,
+    Board,
+    BoardRow,
+    CoachingNeed,
+    Cohort,
+    CohortView,
     ConfigError,
     Credential,
     CriterionScore,
@@ -153,6 +158,30 @@ class Backend(Protocol):
 
     def verify_badge(self, data: bytes) -> Verification:
         """The core ``Verifier``'s checks on a badge (image, JSON or JWT)."""
+        ...
+
+    def list_cohorts(self) -> list[Cohort]:
+        """The cohorts the actor may see in their course."""
+        ...
+
+    def get_cohort(self, cohort_id: str) -> CohortView:
+        """A cohort as the actor may see it: members, their own place, whether they manage it."""
+        ...
+
+    def my_progress(self, cohort_id: str) -> BoardRow:
+        """The actor's own row of the cohort's board (active members)."""
+        ...
+
+    def progress_board(self, cohort_id: str) -> Board:
+        """Members × checkpoints (those who manage the cohort)."""
+        ...
+
+    def board_chart(self, cohort_id: str) -> str:
+        """The board as the tool draws it: the core's accessible SVG chart (text)."""
+        ...
+
+    def coaching_list(self, cohort_id: str) -> list[CoachingNeed]:
+        """Who needs a coaching visit, and why (those who manage the cohort)."""
         ...
 
 
@@ -326,6 +355,26 @@ class LocalBackend:
             return Verifier(KeyResolver(None), fetch=None).verify(data)
         verifier = instance_verifier(self.settings, self.service.store, clock=self.service.clock)
         return verifier.verify(data)
+
+    # --- cohorts (the core's community use cases) ---------------------------------------
+
+    def list_cohorts(self) -> list[Cohort]:
+        return self.service.community.list_cohorts(self._actor)
+
+    def get_cohort(self, cohort_id: str) -> CohortView:
+        return self.service.community.get_cohort(self._actor, cohort_id)
+
+    def my_progress(self, cohort_id: str) -> BoardRow:
+        return self.service.community.my_progress(self._actor, cohort_id)
+
+    def progress_board(self, cohort_id: str) -> Board:
+        return self.service.community.progress_board(self._actor, cohort_id)
+
+    def board_chart(self, cohort_id: str) -> str:
+        return self.service.community.board_chart(self._actor, cohort_id)
+
+    def coaching_list(self, cohort_id: str) -> list[CoachingNeed]:
+        return self.service.community.coaching_list(self._actor, cohort_id)
 
     # --- the workshop's badge issuer (offline) ----------------------------------------
 

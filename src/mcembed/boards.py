@@ -87,6 +87,15 @@ class BoardRow:
     def late(self) -> tuple[BoardCell, ...]:
         return tuple(c for c in self.cells if c.status is CellStatus.LATE)
 
+    @property
+    def next_open(self) -> BoardCell | None:
+        """The member's next step: their first checkpoint (by due date) not done
+        yet, late or not; None when every checkpoint is done."""
+        for c in self.cells:
+            if c.status is not CellStatus.DONE:
+                return c
+        return None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Board:

@@ -77,6 +77,31 @@ def test_cohorts_board_and_progress(api: Api) -> None:
     assert bad.status_code == 422
 
 
+def test_the_coaching_list_is_for_those_who_manage_the_cohort(api: Api) -> None:
+    """A member past a checkpoint with nothing done is listed, with the core's reason."""
+    _known(api, LEARNER, OTHER, TEACHER)
+    teacher = api.token(TEACHER, scopes=("learner", "review"))
+    cid = _cohort(api, teacher)
+    instructor = api.tool.tokens.resolve(teacher).actor
+    api.tool.service.community.add_checkpoint(
+        instructor,
+        cid,
+        title="Started",
+        due_at=datetime.now(UTC) - timedelta(days=2),
+        credential_id=CRED,
+        step="started",
+    )
+    needs = api.get(f"/cohorts/{cid}/coaching", teacher)
+    assert needs.status_code == 200, needs.json
+    [need] = needs.json["items"]
+    assert need["member"]["person_id"] == LEARNER.id
+    assert need["reasons"][0]["kind"] == "late"
+    assert need["reasons"][0]["checkpoint_id"]
+    assert api.get(f"/cohorts/{cid}/coaching", api.token()).status_code == 403
+    assert api.get(f"/cohorts/{cid}/coaching", api.token(OTHER)).status_code == 403
+    assert api.get("/cohorts/coh-nope/coaching", teacher).status_code == 404
+
+
 def test_anonymous_recommendations_never_name_the_sender(api: Api) -> None:
     _known(api, LEARNER, OTHER, TEACHER)
     peer = api.token(OTHER)

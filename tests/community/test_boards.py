@@ -117,6 +117,17 @@ def test_cells_by_example() -> None:
     assert board.next_checkpoint.id == "k3"
 
 
+def test_a_members_next_step_is_their_first_checkpoint_not_done() -> None:
+    """By due date, late or not; none once everything is done."""
+    c = cohort((chk(1, Step.SUBMITTED, 5), chk(2, Step.STARTED, -1), chk(3, Step.AWARDED, 9)))
+    facts = [fact("p1", first_submitted_at=NOW), fact("p2")]
+    board = progress_board(c, [member(1), member(2), member(3)], facts, [award("p1")], NOW)
+    assert board.row("p1").next_open is None  # started, submitted, awarded
+    assert board.row("p2").next_open.checkpoint_id == "k1"  # k2 (started) done, k1 ahead
+    late = board.row("p3").next_open
+    assert (late.checkpoint_id, late.status) == ("k2", CellStatus.LATE)
+
+
 moments = st.integers(-30, 30).map(lambda d: NOW + timedelta(days=d))
 
 

@@ -354,3 +354,19 @@ def test_shared_files_in_the_showcase_only_when_shared(course: dict, lti: Any, c
     assert resp.data == b"Week 1: survey; week 6: observe."
     post(client, f"/community/portfolio/evidence/{award_id}", learner)  # share nothing again
     assert client.get(link.replace("&amp;", "&")).status_code == 404
+
+
+def test_my_page_shows_a_members_own_progress_and_next_step(course: dict, client: Any) -> None:
+    """Her own row only (the board is not on a learner's page); a facilitator,
+    who is no member, gets the cohort's link without a progress of their own."""
+    status, html = page(client, "/community/me", course["ana"])
+    assert status == 200
+    mine = html.split('id="cohorts"', 1)[1].split('id="find"', 1)[0]
+    assert 'aria-label="My checkpoints in Spring &lt;b&gt;cohort&lt;/b&gt;"' in mine
+    assert "<strong>Next:</strong> Evaluation submitted" in mine
+    assert "state-late" in mine
+    assert "Ben Brown" not in mine
+    _, html = page(client, "/community/me", course["teacher"])
+    theirs = html.split('id="cohorts"', 1)[1].split('id="find"', 1)[0]
+    assert "Spring &lt;b&gt;cohort&lt;/b&gt;" in theirs
+    assert "My checkpoints" not in theirs

@@ -81,6 +81,12 @@ def board(cohort_id: str) -> Any:
     return json_response(to_data(_community().progress_board(actor(), cohort_id)))
 
 
+@endpoint(bp, "/cohorts/<cohort_id>/coaching")
+def coaching(cohort_id: str) -> Any:
+    """Who needs a coaching visit, and why (those who manage the cohort)."""
+    return items(_community().coaching_list(actor(), cohort_id))
+
+
 @endpoint(bp, "/cohorts/<cohort_id>/progress")
 def my_progress(cohort_id: str) -> Any:
     """The person's own row of the board (active members)."""

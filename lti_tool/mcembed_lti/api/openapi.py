@@ -209,6 +209,21 @@ SCHEMAS: dict[str, Any] = {
     "BoardRow": _obj(
         ("member", "cells"), member=ANY_OBJ, cells={"type": "array", "items": ANY_OBJ}
     ),
+    "CoachingNeed": _obj(
+        ("member", "reasons"),
+        member=ANY_OBJ,
+        reasons={
+            "type": "array",
+            "items": _obj(
+                ("kind", "text"),
+                kind={"type": "string", "enum": ["late", "stuck", "idle"]},
+                text=STR,
+                checkpoint_id=STR,
+                credential_id=STR,
+                since=NULL_STAMP,
+            ),
+        },
+    ),
     "ReceivedRecommendation": _obj(
         ("id", "credential_id", "status"),
         id=STR,
@@ -685,6 +700,14 @@ def _paths() -> dict[str, Any]:
                         },
                     }
                 },
+                tag="community",
+                params=(COHORT,),
+            )
+        },
+        "/cohorts/{cohort_id}/coaching": {
+            "get": _op(
+                "Who needs a coaching visit, and why (those who manage it)",
+                _json_ok(_list_of("CoachingNeed")),
                 tag="community",
                 params=(COHORT,),
             )

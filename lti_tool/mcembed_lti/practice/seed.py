@@ -5,11 +5,14 @@ sees a filled-in progress board."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from mcembed import Actor, CriterionScore, EvidenceItem, EvidenceKind, Pack, Person, Role, Service
+from mcembed.clock import FixedClock
 from mcembed.launches import course_key, person_key
 from mcembed.lms import Lms
 from mcembed.platforms import Deployment, DeploymentPolicy, Platform
@@ -191,6 +194,20 @@ def _submit(service: Service, learner: Actor, who: Member, **story: str) -> str:
     return str(service.submit(learner, sub.id).id)
 
 
+@contextmanager
+def _happening(service: Service, at: datetime) -> Iterator[None]:
+    """Record what the story says happened at ``at`` (the cohort is two months
+    in: Marcus submitted before the first checkpoint, not on the day the demo
+    first started), then go back to the real clock."""
+    real = service.clock
+    community = service.community
+    service.clock = community.clock = FixedClock(at)
+    try:
+        yield
+    finally:
+        service.clock = community.clock = real
+
+
 def _scores(levels: dict[str, str], feedback: dict[str, str]) -> list[CriterionScore]:
     return [
         CriterionScore(criterion_id=c, level=lv, feedback=feedback.get(c, ""))
@@ -279,6 +296,20 @@ def _example_cohort(service: Service, people: dict[str, Actor], now: Any) -> str
     instructor = people["u-amara-okafor"]
     coach = people["u-jonah-whitfield"]
     c = service.community
+    with _happening(service, now - timedelta(days=30)):
+        cohort = _example_setup(service, instructor, coach, people, now)
+    _example_work(service, people, instructor, coach, now)
+    # the facilitator has sent the reminders due so far: the late members find
+    # theirs on their page (the board's "Send the reminders due now")
+    c.send_reminders(instructor, cohort.id)
+    return str(cohort.id)
+
+
+def _example_setup(
+    service: Service, instructor: Actor, coach: Actor, people: dict[str, Actor], now: datetime
+) -> Any:
+    """The cohort as the instructor set it up a month ago."""
+    c = service.community
     cohort = c.create_cohort(
         instructor,
         name="Data-informed classroom practice: spring cohort",
@@ -347,6 +378,13 @@ def _example_cohort(service: Service, people: dict[str, Actor], now: Any) -> str
             agenda=agenda,
             place=place,
         )
+    return cohort
+
+
+def _example_work(
+    service: Service, people: dict[str, Actor], instructor: Actor, coach: Actor, now: datetime
+) -> None:
+    """What the members did since: each step on the day the story puts it."""
 
     def who(user_id: str) -> tuple[Actor, Member]:
         found = member(user_id)
@@ -355,86 +393,95 @@ def _example_cohort(service: Service, people: dict[str, Actor], now: Any) -> str
 
     # Marcus: awarded on his first attempt
     marcus, m = who("u-marcus-chen")
-    sid = _submit(
-        service,
-        marcus,
-        m,
-        subject="grade 8 mathematics",
-        finding="many students read the slope as the intercept when the line missed the origin",
-        change="use the confidence check only together with a question",
-    )
-    service.record_review(
-        instructor,
-        sid,
-        _scores(
-            {
-                "checkpoint-design": "Exemplary",
-                "responsive-teaching": "Proficient",
-                "actionable-feedback": "Proficient",
-                "accessible-and-private": "Proficient",
-            },
-            {
-                "checkpoint-design": "Each wrong option of the hinge question names one mistake.",
-                "responsive-teaching": "You changed the lesson on the spot and checked it worked.",
-            },
-        ),
-        feedback="A clear, responsive lesson. Share the hinge question at the brainstorm.",
-    )
+    with _happening(service, now - timedelta(days=9)):
+        sid = _submit(
+            service,
+            marcus,
+            m,
+            subject="grade 8 mathematics",
+            finding="many students read the slope as the intercept when the line missed the origin",
+            change="use the confidence check only together with a question",
+        )
+    with _happening(service, now - timedelta(days=6)):
+        service.record_review(
+            instructor,
+            sid,
+            _scores(
+                {
+                    "checkpoint-design": "Exemplary",
+                    "responsive-teaching": "Proficient",
+                    "actionable-feedback": "Proficient",
+                    "accessible-and-private": "Proficient",
+                },
+                {
+                    "checkpoint-design": (
+                        "Each wrong option of the hinge question names one mistake."
+                    ),
+                    "responsive-teaching": (
+                        "You changed the lesson on the spot and checked it worked."
+                    ),
+                },
+            ),
+            feedback="A clear, responsive lesson. Share the hinge question at the brainstorm.",
+        )
     # Priya: "not yet", revising
     priya, p = who("u-priya-raman")
-    sid = _submit(
-        service,
-        priya,
-        p,
-        subject="grade 6 English",
-        finding="students could find the claim but not the evidence that supported it",
-        change="plan in advance what I will do for each answer pattern",
-    )
-    service.record_review(
-        coach,
-        sid,
-        _scores(
-            {
-                "checkpoint-design": "Proficient",
-                "responsive-teaching": "Developing",
-                "actionable-feedback": "Proficient",
-                "accessible-and-private": "Proficient",
-            },
-            {
-                "responsive-teaching": (
-                    "The reflection says what the checkpoint showed, but not what you did "
-                    "differently in the lesson because of it. Describe the change you made "
-                    "and how you checked it helped."
-                ),
-            },
-        ),
-        feedback="Nearly there: one criterion needs the story of how the lesson changed.",
-    )
+    with _happening(service, now - timedelta(days=8)):
+        sid = _submit(
+            service,
+            priya,
+            p,
+            subject="grade 6 English",
+            finding="students could find the claim but not the evidence that supported it",
+            change="plan in advance what I will do for each answer pattern",
+        )
+    with _happening(service, now - timedelta(days=5)):
+        service.record_review(
+            coach,
+            sid,
+            _scores(
+                {
+                    "checkpoint-design": "Proficient",
+                    "responsive-teaching": "Developing",
+                    "actionable-feedback": "Proficient",
+                    "accessible-and-private": "Proficient",
+                },
+                {
+                    "responsive-teaching": (
+                        "The reflection says what the checkpoint showed, but not what you did "
+                        "differently in the lesson because of it. Describe the change you made "
+                        "and how you checked it helped."
+                    ),
+                },
+            ),
+            feedback="Nearly there: one criterion needs the story of how the lesson changed.",
+        )
     # Diego: submitted, waiting for review
     diego, d = who("u-diego-alvarez")
-    _submit(
-        service,
-        diego,
-        d,
-        subject="grade 7 history",
-        finding="students mixed up cause and consequence in the timeline task",
-        change="give the hinge question earlier, before the group work",
-    )
+    with _happening(service, now - timedelta(days=4)):
+        _submit(
+            service,
+            diego,
+            d,
+            subject="grade 7 history",
+            finding="students mixed up cause and consequence in the timeline task",
+            change="give the hinge question earlier, before the group work",
+        )
     # Sofia: a draft under way
     sofia, _ = who("u-sofia-rossi")
-    sub = service.start_submission(sofia, SEED_CREDENTIAL)
-    service.save_draft(
-        sofia,
-        sub.id,
-        [
-            EvidenceItem(
-                requirement_id="student-responses",
-                kind=EvidenceKind.LINK,
-                url="https://drive.riverbend.example.org/sofia/fractions-exit-tickets",
-            )
-        ],
-    )
-    return str(cohort.id)
+    with _happening(service, now - timedelta(days=2)):
+        sub = service.start_submission(sofia, SEED_CREDENTIAL)
+        service.save_draft(
+            sofia,
+            sub.id,
+            [
+                EvidenceItem(
+                    requirement_id="student-responses",
+                    kind=EvidenceKind.LINK,
+                    url="https://drive.riverbend.example.org/sofia/fractions-exit-tickets",
+                )
+            ],
+        )
 
 
 def describe(service: Service, platform: Platform) -> dict[str, Any]:

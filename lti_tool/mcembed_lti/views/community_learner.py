@@ -4,11 +4,12 @@ goals and cohorts, and the catalog search from a problem description."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request
 
-from mcembed import Role
+from mcembed import NotFound, Role
 from mcembed.boards import format_day
 from mcembed.recommendations import RecommendationStatus
 
@@ -51,13 +52,20 @@ def me() -> Any:
             return lurl("learner.stack", stack_id=definition_id)
         return lurl("learner.credential", credential_id=definition_id)
 
+    cohorts = c.list_cohorts(actor)
+    progress = {}
+    for cohort in cohorts:
+        # a facilitator, or a member who left, has no row of their own
+        with suppress(NotFound):
+            progress[cohort.id] = c.my_progress(actor, cohort.id)
     return render_template(
         "community/me.html",
         notifications=c.notifications(actor, limit=50),
         received=c.recommendations_for_me(actor),
         sent=c.recommendations_sent(actor),
         goals=c.goals(actor),
-        cohorts=c.list_cohorts(actor),
+        cohorts=cohorts,
+        progress=progress,
         people=c.course_people(actor) if actor.course_id else [],
         names=names,
         definition_url=definition_url,
