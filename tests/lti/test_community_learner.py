@@ -375,6 +375,7 @@ def test_a_recommended_stack_links_to_the_stack_page(lti: Any, client: Any, app:
     links = re.findall(rf'href="(/learn/stacks/{stack_id}\?launch=[^"]+)"', html)
     assert len(links) == 2  # the recommendation and its notification
     assert f"/learn/credentials/{stack_id}" not in html
+    assert "Open the stack</a>" in html
     resp = client.get(links[0].replace("&amp;", "&"))
     assert resp.status_code == 200
     assert "Data-Informed Classroom Practice" in resp.get_data(as_text=True)

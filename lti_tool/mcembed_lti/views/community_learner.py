@@ -69,6 +69,7 @@ def me() -> Any:
         people=c.course_people(actor) if actor.course_id else [],
         names=names,
         definition_url=definition_url,
+        stack_ids=stack_ids,
         query=q,
         hits=service().search_catalog(q, limit=10) if q else [],
         pending=RecommendationStatus.PENDING,
