@@ -216,6 +216,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         directory,
         learner,
         lti,
+        moderation,
         portfolio,
         public,
         review,
@@ -232,6 +233,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portfolio.shared)
     app.register_blueprint(directory.bp)
     app.register_blueprint(analytics.bp)
+    app.register_blueprint(moderation.bp)
     app.register_blueprint(tokens.bp)
     from .api import register as register_api
 

@@ -60,6 +60,7 @@ class ToolSettings:
                 "AUTO_MIGRATE",
                 "ANALYTICS_ROLES",
                 "ANALYTICS_MIN_GROUP",
+                "MODERATION_ROLES",
             }
             and value is not None
             and value != ""

@@ -16,6 +16,9 @@ Rules:
   the cohort's facilitators only (and administrators).
 - Analytics are for the roles the instance allows (``MCEMBED_ANALYTICS_ROLES``),
   in their own course; administrators see every course.
+- Reported recommendations, with their senders, are for the roles the instance
+  allows to moderate (``MCEMBED_MODERATION_ROLES``, default administrators), in
+  their own course.
 """
 
 from __future__ import annotations
@@ -31,10 +34,12 @@ from .submissions import Submission
 
 __all__ = [
     "DEFAULT_ANALYTICS_ROLES",
+    "DEFAULT_MODERATION_ROLES",
     "REVIEWER_ROLES",
     "Actor",
     "Role",
     "can_manage_cohort",
+    "can_moderate",
     "can_read_member_notes",
     "can_review",
     "can_see_analytics",
@@ -47,6 +52,7 @@ __all__ = [
     "require_cohort_creator",
     "require_manage_cohort",
     "require_member_notes",
+    "require_moderation",
     "require_owner",
     "require_reviewer",
     "require_reviewer_of",
@@ -65,6 +71,7 @@ class Role(StrEnum):
 
 REVIEWER_ROLES = frozenset({Role.INSTRUCTOR, Role.TEACHING_ASSISTANT, Role.ADMIN})
 DEFAULT_ANALYTICS_ROLES = frozenset({Role.INSTRUCTOR, Role.ADMIN})
+DEFAULT_MODERATION_ROLES = frozenset({Role.ADMIN})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -268,3 +275,19 @@ def require_analytics(actor: Actor, course_id: str | None, roles: Iterable[Role]
         raise PermissionDenied(f"Programme analytics are for these roles: {allowed}.")
     if not can_see_analytics(actor, course_id, roles):
         raise PermissionDenied("You can see the analytics of your own course only.")
+
+
+# --- moderation ---------------------------------------------------------------------
+
+
+def can_moderate(actor: Actor, roles: Iterable[Role]) -> bool:
+    """One of the moderation ``roles`` (the actor's own course's reports only,
+    unless they have no course: the operator's ``Actor.system()``)."""
+    return bool(actor.roles & frozenset(roles))
+
+
+def require_moderation(actor: Actor, roles: Iterable[Role]) -> None:
+    if not can_moderate(actor, roles):
+        raise PermissionDenied(
+            "Reported recommendations are for the instance's moderators (MCEMBED_MODERATION_ROLES)."
+        )

@@ -468,6 +468,88 @@ def lti_worker(burst: bool) -> None:
     run_worker(burst=burst)
 
 
+@cli.group()
+def community() -> None:
+    """Cohorts, recommendations and the rest of the community layer."""
+
+
+@community.command("send-reminders")
+@click.option("--cohort", "cohort_id", default=None, help="Only this cohort (default: every one).")
+@click.option("--dry-run", is_flag=True, help="Print what is due; send nothing.")
+@pass_state
+def community_send_reminders(state: _State, cohort_id: str | None, dry_run: bool) -> None:
+    """Put the checkpoint reminders due now in the members' inboxes.
+
+    Run it from cron or a systemd timer (every 15 minutes is plenty): each
+    reminder is sent once, however often it runs.
+    """
+    service = state.service()
+    notes = service.community.send_reminders(Actor.system(), cohort_id, dry_run=dry_run)
+    for n in notes:
+        click.echo(f"{n.link.get('cohort_id', '')}  {n.person_id}  {n.title}")
+    cohorts = len({n.link.get("cohort_id") for n in notes})
+    verb = "Would send" if dry_run else "Sent"
+    click.echo(f"{verb} {_count(len(notes), 'reminder')} in {_count(cohorts, 'cohort')}.")
+
+
+@community.command("reports")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_state
+def community_reports(state: _State, as_json: bool) -> None:
+    """Recommendations their recipients reported, with who sent them (even anonymously).
+
+    Tell nobody but those who act on abuse: the recipient never learns an
+    anonymous sender. Close each with `mcembed community resolve-report`.
+    """
+    cases = state.service().community.moderation_queue(Actor.system())
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": c.id,
+                        "course_id": c.course_id,
+                        "credential_id": c.credential_id,
+                        "recipient_id": c.recipient_id,
+                        "sender_id": c.sender_id,
+                        "anonymous": c.anonymous,
+                        "note": c.note,
+                        "reported_at": c.reported_at.isoformat() if c.reported_at else None,
+                        "report_reason": c.report_reason,
+                    }
+                    for c in cases
+                ],
+                indent=2,
+            )
+        )
+        return
+    for c in cases:
+        anonymously = " (sent anonymously)" if c.anonymous else ""
+        click.echo(f"{c.id}  {c.course_id}  {c.credential_name}")
+        click.echo(f"  from {c.sender_name} [{c.sender_id}]{anonymously} to {c.recipient_name}")
+        click.echo(f"  reported: {c.report_reason}")
+        if c.note:
+            click.echo(f"  note: {c.note}")
+    click.echo(f"{_count(len(cases), 'open report')}.")
+
+
+@community.command("resolve-report")
+@click.argument("recommendation_id", metavar="RECOMMENDATION")
+@click.option(
+    "--withdraw", "action", flag_value="withdraw", help="Take it off the recipient's page."
+)
+@click.option("--keep", "action", flag_value="keep", help="Leave it as it was.")
+@pass_state
+def community_resolve_report(state: _State, recommendation_id: str, action: str | None) -> None:
+    """Close a report: withdraw the recommendation, or keep it."""
+    if action is None:
+        raise click.UsageError("Say --withdraw or --keep.")
+    withdraw = action == "withdraw"
+    state.service().community.resolve_report(Actor.system(), recommendation_id, withdraw=withdraw)
+    done = "withdrawn from its recipient" if withdraw else "kept"
+    click.echo(f"Report on {recommendation_id} closed: {done}.")
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .access import DEFAULT_ANALYTICS_ROLES, Role
+from .access import DEFAULT_ANALYTICS_ROLES, DEFAULT_MODERATION_ROLES, Role
 from .analytics import DEFAULT_MIN_GROUP
 from .clr import ClrSigner
 from .community_analytics import AnalyticsUseCases
@@ -39,6 +39,8 @@ class Community(CohortUseCases, PeopleUseCases, PortfolioUseCases, AnalyticsUseC
         service: the service whose store, clock, ids and files are shared.
         analytics_roles: who may see programme analytics (default: instructors
             and administrators; ``MCEMBED_ANALYTICS_ROLES``).
+        moderation_roles: who may act on reported recommendations, seeing
+            their senders (default: administrators; ``MCEMBED_MODERATION_ROLES``).
         min_group: the smallest group analytics show as it is
             (``MCEMBED_ANALYTICS_MIN_GROUP``, default 5).
         clr_signer: secures exported learner records (default: none; they are
@@ -51,6 +53,7 @@ class Community(CohortUseCases, PeopleUseCases, PortfolioUseCases, AnalyticsUseC
         *,
         analytics_roles: Iterable[Role] = DEFAULT_ANALYTICS_ROLES,
         min_group: int = DEFAULT_MIN_GROUP,
+        moderation_roles: Iterable[Role] = DEFAULT_MODERATION_ROLES,
         clr_signer: ClrSigner | None = None,
     ) -> None:
         if min_group < 2:
@@ -62,6 +65,7 @@ class Community(CohortUseCases, PeopleUseCases, PortfolioUseCases, AnalyticsUseC
         self.blobs = service.blobs
         self.analytics_roles = frozenset(analytics_roles)
         self.min_group = min_group
+        self.moderation_roles = frozenset(moderation_roles)
         self.clr_signer = clr_signer
 
     @classmethod
@@ -73,5 +77,6 @@ class Community(CohortUseCases, PeopleUseCases, PortfolioUseCases, AnalyticsUseC
             service,
             analytics_roles=settings.analytics_roles,
             min_group=settings.analytics_min_group,
+            moderation_roles=settings.moderation_roles,
             clr_signer=clr_signer,
         )

@@ -587,18 +587,21 @@ class CohortUseCases(InboxUseCases):
             cohort = self._managed(tx, actor, cohort_id)
             return reminder_schedule(self._board(tx, cohort)[0])
 
-    def send_reminders(self, actor: Actor, cohort_id: str | None = None) -> list[Notification]:
+    def send_reminders(
+        self, actor: Actor, cohort_id: str | None = None, *, dry_run: bool = False
+    ) -> list[Notification]:
         """Put the reminders due now in the members' inboxes, each once.
 
         Args:
             cohort_id: one cohort (those who manage it); ``None``: every cohort
                 (administrators: the scheduled job runs as ``Actor.system()``).
+            dry_run: write nothing; return what would be sent now.
         """
         if cohort_id is None:
             access.require_admin(actor)
             with self.store.transaction() as tx:
                 ids = [c.id for c in tx.list_cohorts()]
-            return [n for cid in ids for n in self.send_reminders(actor, cid)]
+            return [n for cid in ids for n in self.send_reminders(actor, cid, dry_run=dry_run)]
         with self.store.transaction() as tx:
             cohort = self._managed(tx, actor, cohort_id)
             sent = []
@@ -611,6 +614,7 @@ class CohortUseCases(InboxUseCases):
                     body=r.body,
                     link={"cohort_id": cohort.id, "checkpoint_id": r.checkpoint_id},
                     key=r.key,
+                    save=not dry_run,
                 )
                 if n is not None:
                     sent.append(n)

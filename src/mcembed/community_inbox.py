@@ -31,6 +31,7 @@ class InboxUseCases:
     ids: Ids
     blobs: BlobStore
     analytics_roles: frozenset[Role]
+    moderation_roles: frozenset[Role]
     min_group: int
     clr_signer: ClrSigner | None
 
@@ -78,8 +79,10 @@ class InboxUseCases:
         body: str = "",
         link: Mapping[str, str] | None = None,
         key: str = "",
+        save: bool = True,
     ) -> Notification | None:
-        """Write a notification; ``None`` when one with ``key`` exists already."""
+        """Write a notification (unless not ``save``); ``None`` when one with
+        ``key`` exists already."""
         if key and tx.find_notification_by_key(person_id, key) is not None:
             return None
         notification = Notification(
@@ -92,5 +95,6 @@ class InboxUseCases:
             key=key,
             created_at=self.clock.now(),
         )
-        tx.add_notification(notification)
+        if save:
+            tx.add_notification(notification)
         return notification

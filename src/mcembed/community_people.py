@@ -27,6 +27,7 @@ from .recommendations import (
     ANONYMOUS_SENDER,
     MAX_RECOMMENDATION_NOTE,
     Goal,
+    ModerationCase,
     ReceivedRecommendation,
     Recommendation,
     RecommendationStatus,
@@ -197,7 +198,11 @@ class PeopleUseCases(InboxUseCases):
                     recipient_id=actor.id, course_id=actor.course_id, status=status, limit=500
                 )
             )
-            return [self._received(tx, r) for r in found]
+            return [
+                self._received(tx, r)
+                for r in found
+                if r.status is not RecommendationStatus.WITHDRAWN
+            ]
 
     def recommendations_sent(self, actor: Actor) -> list[SentRecommendation]:
         """What the actor recommended in their course, newest first."""
@@ -255,12 +260,82 @@ class PeopleUseCases(InboxUseCases):
     def moderate_recommendations(
         self, actor: Actor, *, reported_only: bool = True, limit: int = 100
     ) -> list[Recommendation]:
-        """Recommendations with their senders, for administrators acting on abuse."""
-        access.require_admin(actor)
+        """Recommendations with their senders, for moderators acting on abuse
+        (``moderation_roles``; in their course, or every course for the operator)."""
+        access.require_moderation(actor, self.moderation_roles)
         with self.store.transaction() as tx:
             return tx.list_recommendations(
-                RecommendationFilter(reported_only=reported_only, limit=limit)
+                RecommendationFilter(
+                    reported_only=reported_only, course_id=actor.course_id or None, limit=limit
+                )
             )
+
+    def _case(self, tx: Transaction, rec: Recommendation) -> ModerationCase:
+        return ModerationCase(
+            id=rec.id,
+            course_id=rec.course_id,
+            credential_id=rec.credential_id,
+            credential_name=self._definition_name(tx, rec.credential_id),
+            recipient_id=rec.recipient_id,
+            recipient_name=self._name(tx, rec.recipient_id),
+            sender_id=rec.sender_id,
+            sender_name=self._name(tx, rec.sender_id),
+            sender_role=rec.sender_role,
+            anonymous=rec.anonymous,
+            note=rec.note,
+            status=rec.status,
+            created_at=rec.created_at,
+            reported_at=rec.reported_at,
+            report_reason=rec.report_reason,
+        )
+
+    def moderation_queue(self, actor: Actor, *, limit: int = 100) -> list[ModerationCase]:
+        """The reported recommendations awaiting a moderator, newest first,
+        with who sent each (anonymous or not) so abuse can be acted on."""
+        found = self.moderate_recommendations(actor, limit=limit)
+        with self.store.transaction() as tx:
+            return [self._case(tx, r) for r in found]
+
+    def resolve_report(
+        self, actor: Actor, recommendation_id: str, *, withdraw: bool
+    ) -> ModerationCase:
+        """Close a report (moderators): ``withdraw`` takes the recommendation
+        away from its recipient (it leaves their page); otherwise it stays as it
+        was. Either way it leaves the queue, and the recipient is told nothing
+        more about the sender.
+
+        Raises:
+            NotFound: no open report on that recommendation the actor may see.
+        """
+        access.require_moderation(actor, self.moderation_roles)
+        with self.store.transaction() as tx:
+            rec = tx.find_recommendation(recommendation_id)
+            if (
+                rec is None
+                or rec.reported_at is None
+                or (actor.course_id and rec.course_id != actor.course_id)
+            ):
+                raise NotFound(f"No open report on recommendation {recommendation_id!r}.")
+            resolved = replace(
+                rec,
+                reported_at=None,
+                report_reason="",
+                status=RecommendationStatus.WITHDRAWN if withdraw else rec.status,
+            )
+            tx.update_recommendation(resolved)
+            notice = tx.find_notification_by_key(rec.recipient_id, f"recommendation:{rec.id}")
+            if withdraw and notice is not None:
+                # the note leaves the recipient's inbox with the recommendation
+                tx.update_notification(
+                    replace(
+                        notice,
+                        title="A recommendation to you was withdrawn by a moderator",
+                        body="",
+                        link={},
+                        read_at=notice.read_at or self.clock.now(),
+                    )
+                )
+            return self._case(tx, resolved)
 
     # --- the people of a course -------------------------------------------------------
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .access import DEFAULT_ANALYTICS_ROLES, Role, parse_roles
+from .access import DEFAULT_ANALYTICS_ROLES, DEFAULT_MODERATION_ROLES, Role, parse_roles
 from .errors import ConfigError
 
 __all__ = ["SETTINGS", "Setting", "Settings"]
@@ -113,6 +113,12 @@ SETTINGS: tuple[Setting, ...] = (
         "teaching_assistant, instructor, admin); in their own course, admins in all.",
     ),
     Setting(
+        "MCEMBED_MODERATION_ROLES",
+        "admin",
+        "Roles that act on reported recommendations and see who sent them, anonymous or "
+        "not (e.g. instructor,admin); in their own course.",
+    ),
+    Setting(
         "MCEMBED_ANALYTICS_MIN_GROUP",
         "5",
         'Smallest group analytics show: counts below it are shown as "<5" (at least 2).',
@@ -153,6 +159,7 @@ class Settings:
     issuer_key_passphrase: str = field(default="", repr=False)
     analytics_roles: frozenset[Role] = DEFAULT_ANALYTICS_ROLES
     analytics_min_group: int = 5
+    moderation_roles: frozenset[Role] = DEFAULT_MODERATION_ROLES
 
     def __post_init__(self) -> None:
         # Settings(instance="instance") reads as naturally as a Path
@@ -204,6 +211,7 @@ class Settings:
         if base_url and not base_url.startswith(("http://", "https://")):
             raise ConfigError(f"MCEMBED_BASE_URL must start with https:// (got {base_url!r})")
         roles = env.get("MCEMBED_ANALYTICS_ROLES", "").strip()
+        moderators = env.get("MCEMBED_MODERATION_ROLES", "").strip()
         min_group_text = env.get("MCEMBED_ANALYTICS_MIN_GROUP", "").strip() or "5"
         try:
             min_group = int(min_group_text)
@@ -225,4 +233,9 @@ class Settings:
             issuer_key_passphrase=env.get("MCEMBED_ISSUER_KEY_PASSPHRASE", ""),
             analytics_roles=parse_roles(roles) if roles else DEFAULT_ANALYTICS_ROLES,
             analytics_min_group=min_group,
+            moderation_roles=(
+                parse_roles(moderators, setting="MCEMBED_MODERATION_ROLES")
+                if moderators
+                else DEFAULT_MODERATION_ROLES
+            ),
         )

@@ -22,6 +22,7 @@ __all__ = [
     "ANONYMOUS_SENDER",
     "MAX_RECOMMENDATION_NOTE",
     "Goal",
+    "ModerationCase",
     "ReceivedRecommendation",
     "Recommendation",
     "RecommendationStatus",
@@ -43,6 +44,7 @@ class RecommendationStatus(StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # by an administrator, on a report: the recipient no longer sees it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +126,28 @@ class SentRecommendation:
     anonymous: bool
     status: RecommendationStatus
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModerationCase:
+    """A reported recommendation as an administrator sees it, to act on abuse:
+    with its sender, even an anonymous one. Only administrators get these."""
+
+    id: str
+    course_id: str
+    credential_id: str
+    credential_name: str
+    recipient_id: str
+    recipient_name: str
+    sender_id: str
+    sender_name: str
+    sender_role: RecommenderRole
+    anonymous: bool
+    note: str
+    status: RecommendationStatus
+    created_at: datetime
+    reported_at: datetime | None
+    report_reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -354,3 +354,34 @@ def test_a_completed_stack_exports_a_signed_clr(
     body = json.loads(resp.data)
     assert "ClrCredential" in body["credential"]["type"]
     assert body["jwt"].count(".") == 2
+
+
+def test_a_recommended_stack_links_to_the_stack_page(lti: Any, client: Any, app: Any) -> None:
+    stack_id = "data-informed-classroom-practice"
+    teacher = launch(lti, "Instructor", "teacher-1", "Tess Teacher")
+    ana = launch(lti, "Learner", "ana", "Ana Alvarez")
+    _, html = page(client, "/community/me", teacher)
+    resp = post(
+        client,
+        "/community/me/recommend",
+        teacher,
+        html,
+        credential=stack_id,
+        recipient=[person(app, ana.id).person_id],
+        note="The whole programme.",
+    )
+    assert resp.status_code == 303
+    _, html = page(client, "/community/me", ana)
+    links = re.findall(rf'href="(/learn/stacks/{stack_id}\?launch=[^"]+)"', html)
+    assert len(links) == 2  # the recommendation and its notification
+    assert f"/learn/credentials/{stack_id}" not in html
+    assert "Open the stack</a>" in html
+    resp = client.get(links[0].replace("&amp;", "&"))
+    assert resp.status_code == 200
+    assert "Data-Informed Classroom Practice" in resp.get_data(as_text=True)
+    # accepted, it is a goal that links to the stack page too
+    rid = re.search(r'/community/me/recommendations/([^"/]+)"', html).group(1)
+    post(client, f"/community/me/recommendations/{rid}", ana, html, answer="accept")
+    _, html = page(client, "/community/me", ana)
+    goals = html.split('id="goals"', 1)[1]
+    assert f"/learn/stacks/{stack_id}?" in goals

@@ -41,7 +41,17 @@ def me() -> Any:
     c = community()
     q = query("q")
     credentials = service().list_credentials()
-    names = {x.id: x.name for x in credentials} | {s.id: s.name for s in service().list_stacks()}
+    stacks = service().list_stacks()
+    names = {x.id: x.name for x in credentials} | {s.id: s.name for s in stacks}
+    # a recommendation or goal names a credential or a stack (a credential first,
+    # as the core reads the id); each links to its own page
+    stack_ids = {s.id for s in stacks} - {x.id for x in credentials}
+
+    def definition_url(definition_id: str) -> str:
+        if definition_id in stack_ids:
+            return lurl("learner.stack", stack_id=definition_id)
+        return lurl("learner.credential", credential_id=definition_id)
+
     cohorts = c.list_cohorts(actor)
     progress = {}
     for cohort in cohorts:
@@ -58,6 +68,8 @@ def me() -> Any:
         progress=progress,
         people=c.course_people(actor) if actor.course_id else [],
         names=names,
+        definition_url=definition_url,
+        stack_ids=stack_ids,
         query=q,
         hits=service().search_catalog(q, limit=10) if q else [],
         pending=RecommendationStatus.PENDING,

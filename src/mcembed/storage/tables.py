@@ -416,7 +416,18 @@ review_facts = Table(
     Column("passed", Boolean, nullable=False),
     Column("turnaround_seconds", Float, nullable=True),
     Index("ix_review_facts_scope", "course_id", "credential_id", "reviewed_at"),
-    Index("ix_review_facts_reviewer", "reviewer_id"),
+    # covering (PostgreSQL): per-reviewer and per-credential figures and their
+    # medians read presorted index-only scans (migration 0006)
+    Index(
+        "ix_review_facts_reviewer",
+        "reviewer_id",
+        postgresql_include=["reviewed_at", "turnaround_seconds"],
+    ),
+    Index(
+        "ix_review_facts_credential",
+        "credential_id",
+        postgresql_include=["reviewed_at", "turnaround_seconds", "reviewer_id"],
+    ),
     Index("ix_review_facts_learner", "learner_id", "course_id"),
 )
 
@@ -447,6 +458,11 @@ award_facts = Table(
     Column("started_at", Stamp, nullable=True),
     Column("attempts", Integer, nullable=True),
     Index("ix_award_facts_scope", "course_id", "credential_id", "issued_at"),
+    Index(
+        "ix_award_facts_credential",
+        "credential_id",
+        postgresql_include=["kind", "revoked", "issued_at", "started_at", "attempts"],
+    ),
     Index("ix_award_facts_learner", "learner_id", "course_id"),
 )
 
