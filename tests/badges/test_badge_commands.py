@@ -31,7 +31,9 @@ def mcembed(instance: Path, *args: str, env: dict[str, str] | None = None) -> An
     """The real command in a subprocess (exit codes and messages as a user sees them)."""
     return subprocess.run(
         [sys.executable, "-m", "mcembed", "--instance", str(instance), *args],
-        capture_output=True, text=True, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -48,8 +50,17 @@ def write_cohort(path: Path, n: int, *, start: int = 0) -> Path:
 def instance(tmp_path: Path) -> Path:
     folder = tmp_path / "instance"
     assert run(folder, "pack", "add", str(PACK)).exit_code == 0
-    result = run(folder, "issuer", "init", "--name", "Riverbend USD",
-                 "--url", "https://riverbend.example", "--base-url", "https://badges.example")
+    result = run(
+        folder,
+        "issuer",
+        "init",
+        "--name",
+        "Riverbend USD",
+        "--url",
+        "https://riverbend.example",
+        "--base-url",
+        "https://badges.example",
+    )
     assert result.exit_code == 0, result.output
     return folder
 
@@ -57,16 +68,33 @@ def instance(tmp_path: Path) -> Path:
 def test_issuer_init_prints_the_id_and_keys(instance: Path) -> None:
     keys = instance / "keys" / "private"
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in keys.iterdir())
-    again = mcembed(instance, "issuer", "init", "--name", "x", "--url", "https://x.example",
-                    "--base-url", "https://badges.example")
+    again = mcembed(
+        instance,
+        "issuer",
+        "init",
+        "--name",
+        "x",
+        "--url",
+        "https://x.example",
+        "--base-url",
+        "https://badges.example",
+    )
     assert again.returncode == 1
     assert "already holds an issuer; use `mcembed issuer rotate-key`" in again.stderr
     assert "Traceback" not in again.stderr
 
 
 def test_issuer_init_without_a_base_url_explains(tmp_path: Path) -> None:
-    result = mcembed(tmp_path, "issuer", "init", "--name", "x", "--url", "https://x.example",
-                     env={"MCEMBED_BASE_URL": ""})
+    result = mcembed(
+        tmp_path,
+        "issuer",
+        "init",
+        "--name",
+        "x",
+        "--url",
+        "https://x.example",
+        env={"MCEMBED_BASE_URL": ""},
+    )
     assert result.returncode == 1
     assert "use --id did:key for an offline workshop" in result.stderr
 
@@ -80,8 +108,9 @@ def test_rotate_key_keeps_old_keys(instance: Path) -> None:
 def test_bulk_award_then_verify_revoke_verify(instance: Path, tmp_path: Path) -> None:
     cohort = write_cohort(tmp_path / "cohort.csv", 5)
     out = tmp_path / "out"
-    result = run(instance, "award", "--credential", CREDENTIAL, "--csv", str(cohort),
-                 "--out", str(out))
+    result = run(
+        instance, "award", "--credential", CREDENTIAL, "--csv", str(cohort), "--out", str(out)
+    )
     assert result.exit_code == 0, result.output
     assert "Awarded 5, already held 0; wrote 15 files" in result.output
     folder = out / CREDENTIAL
@@ -105,8 +134,11 @@ def test_bulk_award_then_verify_revoke_verify(instance: Path, tmp_path: Path) ->
     assert bad.returncode == 1
     report = json.loads(bad.stdout)
     assert report["status"] == "revoked"
-    assert {"name": "revocation", "passed": False,
-            "message": "Revoked by the issuer: Evidence was copied."} in report["checks"]
+    assert {
+        "name": "revocation",
+        "passed": False,
+        "message": "Revoked by the issuer: Evidence was copied.",
+    } in report["checks"]
     other = mcembed(instance, "verify", str(folder / f"{index[1]['file']}.svg"))
     assert other.returncode == 0
 
@@ -143,8 +175,9 @@ def test_an_interrupted_bulk_award_can_be_finished(instance: Path, tmp_path: Pat
 
     try:
         with pytest.raises(KeyboardInterrupt):
-            award_cohort(service, Actor.system(), CREDENTIAL, rows, out, batch_size=2,
-                         progress=interrupt)
+            award_cohort(
+                service, Actor.system(), CREDENTIAL, rows, out, batch_size=2, progress=interrupt
+            )
         assert len(service.list_awards(Actor.system())) == 4
         assert not [p for p in (out / CREDENTIAL).iterdir() if p.name.endswith(".part")]
         result = award_cohort(service, Actor.system(), CREDENTIAL, rows, out, batch_size=2)
@@ -179,8 +212,16 @@ def test_bad_csv_is_reported_with_file_and_line(
 ) -> None:
     cohort = tmp_path / "cohort.csv"
     cohort.write_text(content)
-    result = mcembed(instance, "award", "--credential", CREDENTIAL, "--csv", str(cohort),
-                     "--out", str(tmp_path / "out"))
+    result = mcembed(
+        instance,
+        "award",
+        "--credential",
+        CREDENTIAL,
+        "--csv",
+        str(cohort),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -190,8 +231,16 @@ def test_award_without_an_issuer_says_what_to_do(tmp_path: Path) -> None:
     folder = tmp_path / "instance"
     run(folder, "pack", "add", str(PACK))
     cohort = write_cohort(tmp_path / "cohort.csv", 1)
-    result = mcembed(folder, "award", "--credential", CREDENTIAL, "--csv", str(cohort),
-                     "--out", str(tmp_path / "out"))
+    result = mcembed(
+        folder,
+        "award",
+        "--credential",
+        CREDENTIAL,
+        "--csv",
+        str(cohort),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 1
     assert "run `mcembed issuer init` first" in result.stderr
 
@@ -225,8 +274,9 @@ def test_a_large_cohort_writes_its_files_in_a_second_process(
     rows = read_cohort_csv(write_cohort(tmp_path / "cohort.csv", 7))
     service = open_service(Settings(instance=instance))
     try:
-        result = award_cohort(service, Actor.system(), CREDENTIAL, rows, tmp_path / "out",
-                              batch_size=2)
+        result = award_cohort(
+            service, Actor.system(), CREDENTIAL, rows, tmp_path / "out", batch_size=2
+        )
     finally:
         service.store.close()
     assert (result.issued, result.files_written) == (7, 21)
@@ -241,8 +291,16 @@ def test_verify_reads_an_https_url_and_refuses_plain_http(
     from mcembed import badges
 
     cohort = write_cohort(tmp_path / "cohort.csv", 1)
-    run(instance, "award", "--credential", CREDENTIAL, "--csv", str(cohort),
-        "--out", str(tmp_path / "out"))
+    run(
+        instance,
+        "award",
+        "--credential",
+        CREDENTIAL,
+        "--csv",
+        str(cohort),
+        "--out",
+        str(tmp_path / "out"),
+    )
     png = next((tmp_path / "out" / CREDENTIAL).glob("*.png")).read_bytes()
     asked: list[str] = []
 

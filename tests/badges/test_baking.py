@@ -71,15 +71,14 @@ def test_baking_again_replaces_the_credential(png_art: bytes, svg_art: bytes) ->
 
 
 def test_an_independent_reader_finds_our_ob3_credential(png_art: bytes, svg_art: bytes) -> None:
-    assert independent.extract_png(
-        bake(png_art, JWT), keyword=independent.ITXT_KEYWORD_OB3
-    ) == JWT
-    assert independent.extract_svg(
-        bake(svg_art, JWT), element=independent.SVG_ELEMENT_OB3
-    ) == JWT
-    assert independent.extract_svg(
-        bake(svg_art, JSON), element=independent.SVG_ELEMENT_OB3, text_fallback=True
-    ) == JSON
+    assert independent.extract_png(bake(png_art, JWT), keyword=independent.ITXT_KEYWORD_OB3) == JWT
+    assert independent.extract_svg(bake(svg_art, JWT), element=independent.SVG_ELEMENT_OB3) == JWT
+    assert (
+        independent.extract_svg(
+            bake(svg_art, JSON), element=independent.SVG_ELEMENT_OB3, text_fallback=True
+        )
+        == JSON
+    )
 
 
 def test_we_read_what_an_independent_baker_wrote(png_art: bytes) -> None:
@@ -143,4 +142,3 @@ def test_a_prepared_baker_bakes_exactly_like_bake(
         from mcembed.badges.baking import _bake_png_fully
 
         assert fast == bake(art, text, version) == _bake_png_fully(art, text, version)
-

@@ -55,7 +55,9 @@ def test_fetch_pinned_refuses_bytes_that_do_not_match(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_fetch_pinned_caches_matching_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fetch_pinned_caches_matching_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from mcembed.badges import contexts
 
     body = b'{"@context": {"Multikey": "https://w3id.org/security#Multikey"}}'
@@ -73,7 +75,8 @@ def test_a_changed_cached_copy_is_refused(tmp_path: Path, monkeypatch: pytest.Mo
 
     body = b'{"@context": {}}'
     monkeypatch.setitem(
-        contexts.PINNED, MULTIKEY,  # type: ignore[arg-type]
+        contexts.PINNED,
+        MULTIKEY,  # type: ignore[arg-type]
         contexts.PinnedContext(MULTIKEY, hashlib.sha256(body).hexdigest()),
     )
     path = fetch_pinned(MULTIKEY, tmp_path, opener=Opener(body))

@@ -32,8 +32,9 @@ def node() -> str:
         npm = shutil.which("npm")
         if npm is None:
             pytest.skip("the Digital Bazaar verifier needs `npm ci`; npm is not installed")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True, capture_output=True
+        )
     return found
 
 
@@ -41,8 +42,12 @@ def verify(node: str, credential: dict[str, Any]) -> dict[str, Any]:
     folder = resources.files("mcembed.badges") / "data" / "contexts"
     contexts = [f"{url}={folder / p.shipped}" for url, p in PINNED.items() if p.shipped]
     out = subprocess.run(
-        [node, str(SCRIPT), *contexts], input=json.dumps(credential), capture_output=True,
-        text=True, cwd=ROOT, timeout=60,
+        [node, str(SCRIPT), *contexts],
+        input=json.dumps(credential),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)  # type: ignore[no-any-return]

@@ -80,8 +80,9 @@ def test_rotation_adds_keys_and_keeps_the_old_ones_published(tmp_path: Path) -> 
 
 def test_a_did_key_issuer_cannot_rotate(tmp_path: Path) -> None:
     settings = Settings(instance=tmp_path)
-    profile = IssuerProfile(name="Workshop", url="https://example.org",
-                            identity=IdentityKind.DID_KEY)
+    profile = IssuerProfile(
+        name="Workshop", url="https://example.org", identity=IdentityKind.DID_KEY
+    )
     issuer = init_issuer(settings, profile)
     assert issuer.id.startswith("did:key:z6Mk")
     with pytest.raises(ConfigError, match="did:key issuer is its key"):
@@ -99,8 +100,12 @@ def test_a_did_key_issuer_cannot_rotate(tmp_path: Path) -> None:
     ],
 )
 def test_bad_profiles_are_refused(overrides: dict[str, object], message: str) -> None:
-    values: dict[str, object] = {"name": "R", "url": "https://r.example",
-                                 "base_url": "https://b.example", **overrides}
+    values: dict[str, object] = {
+        "name": "R",
+        "url": "https://r.example",
+        "base_url": "https://b.example",
+        **overrides,
+    }
     with pytest.raises(ValidationError, match=message):
         IssuerProfile(**values)  # type: ignore[arg-type]
 

@@ -79,13 +79,20 @@ def test_credential_meets_the_official_schema(
 
 
 def test_stack_credential_meets_the_official_schema(issuer: IssuerIdentity) -> None:
-    stack = Stack(id="data-practice", version="2", name="Data practice", summary="Both.",
-                  members=("evaluate-impact", "item-analysis"))
+    stack = Stack(
+        id="data-practice",
+        version="2",
+        name="Data practice",
+        summary="Both.",
+        members=("evaluate-impact", "item-analysis"),
+    )
     award = make_award(kind=AwardKind.STACK, credential_id=stack.id, scores=(), total=None)
     document = builder(issuer).build(award, stack, LEARNER)
     assert schema_errors(CREDENTIAL_SCHEMA, document) == []
     achievement = document["credentialSubject"]["achievement"]
-    assert achievement["criteria"]["narrative"].startswith("Earned by holding all 2 of these credentials:")
+    assert achievement["criteria"]["narrative"].startswith(
+        "Earned by holding all 2 of these credentials:"
+    )
     assert "- item-analysis" in achievement["criteria"]["narrative"]
     assert "result" not in document["credentialSubject"]
 
@@ -98,7 +105,8 @@ def test_contexts_come_in_the_required_order(issuer: IssuerIdentity) -> None:
         "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
     ]
     assert document["credentialStatus"] == {
-        "id": f"{BASE}/status/main", "type": "1EdTechRevocationList"
+        "id": f"{BASE}/status/main",
+        "type": "1EdTechRevocationList",
     }
     assert document["credentialSchema"][0]["type"] == "1EdTechJsonSchemaValidator2019"
 
@@ -112,7 +120,10 @@ def test_one_result_description_per_criterion_with_its_levels(issuer: IssuerIden
     design = descriptions["Design"]
     assert design["resultType"] == "RubricCriterionLevel"
     assert [lv["name"] for lv in design["rubricCriterionLevel"]] == [
-        "Beginning", "Developing", "Proficient", "Exemplary"
+        "Beginning",
+        "Developing",
+        "Proficient",
+        "Exemplary",
     ]
     assert design["requiredLevel"] == design["rubricCriterionLevel"][2]["id"]
     assert descriptions["Total points"]["valueMax"] == "8"
@@ -141,8 +152,11 @@ def test_recipient_is_a_salted_hash_of_the_lowercased_email(issuer: IssuerIdenti
     identity = document["credentialSubject"]["identifier"][0]
     expected = hashlib.sha256(b"lee@example.orgsalt-awd_1").hexdigest()
     assert identity == {
-        "type": "IdentityObject", "identityHash": f"sha256${expected}",
-        "identityType": "emailAddress", "hashed": True, "salt": "salt-awd_1",
+        "type": "IdentityObject",
+        "identityHash": f"sha256${expected}",
+        "identityType": "emailAddress",
+        "hashed": True,
+        "salt": "salt-awd_1",
     }
     assert "Lee@Example.org" not in json.dumps(document)
 

@@ -21,8 +21,13 @@ from mcembed.storage import MemoryBlobStore
 @pytest.fixture
 def signing_service(store: Any, clock: FixedClock, ring: KeyRing) -> tuple[Service, IssuerIdentity]:
     issuer = make_issuer(ring)
-    svc = Service(store, MemoryBlobStore(), clock=clock, ids=SequentialIds(),
-                  recognizer=recognizer_for(issuer))
+    svc = Service(
+        store,
+        MemoryBlobStore(),
+        clock=clock,
+        ids=SequentialIds(),
+        recognizer=recognizer_for(issuer),
+    )
     with store.transaction() as tx:
         tx.add_credential(make_credential())
     return svc, issuer
@@ -33,7 +38,9 @@ def test_an_award_carries_its_signed_credential(
 ) -> None:
     service, issuer = signing_service
     sub = submitted(service)
-    outcome = service.record_review(REVIEWER, sub.id, scores(design="Proficient", impact="Exemplary"))
+    outcome = service.record_review(
+        REVIEWER, sub.id, scores(design="Proficient", impact="Exemplary")
+    )
     assert outcome.award is not None
     stored = service.get_award(LEARNER, outcome.award.id)
     assert set(stored.documents) == {"credential", "jwt"}
@@ -49,8 +56,9 @@ def test_a_recognizer_that_fails_awards_nothing(store: Any, clock: FixedClock) -
         def recognize(self, *args: Any) -> dict[str, Any]:
             raise RuntimeError("the key is gone")
 
-    service = Service(store, MemoryBlobStore(), clock=clock, ids=SequentialIds(),
-                      recognizer=Broken())
+    service = Service(
+        store, MemoryBlobStore(), clock=clock, ids=SequentialIds(), recognizer=Broken()
+    )
     with store.transaction() as tx:
         tx.add_credential(make_credential())
     sub = submitted(service)
@@ -93,7 +101,9 @@ def test_revocation_is_published_in_the_signed_list(
     )
     service.revoke(ADMIN, award.id, reason="Plagiarised evidence")
     document, signed = instance_revocation_list(service.store, issuer, clock=service.clock)
-    assert [e["id"] for e in document["revokedCredentials"]] == [award.documents["credential"]["id"]]
+    assert [e["id"] for e in document["revokedCredentials"]] == [
+        award.documents["credential"]["id"]
+    ]
     assert document["revokedCredentials"][0]["revocationReason"] == "Plagiarised evidence"
     from mcembed.badges import KeyResolver, Verifier
 
@@ -109,8 +119,9 @@ def test_open_service_signs_awards_with_the_instance_issuer(tmp_path: Path) -> N
     plain = open_service(settings)
     assert plain.recognizer is None
     plain.store.close()
-    init_issuer(settings, IssuerProfile(name="R", url="https://r.example",
-                                         base_url="https://b.example"))
+    init_issuer(
+        settings, IssuerProfile(name="R", url="https://r.example", base_url="https://b.example")
+    )
     service = open_service(settings)
     try:
         assert isinstance(service.recognizer, BadgeRecognizer)
@@ -129,12 +140,16 @@ def test_a_completed_stack_exports_a_signed_learner_record(
 
     issuer = make_issuer(ring)
     recognizer = recognizer_for(issuer)
-    service = Service(store, MemoryBlobStore(), clock=clock, ids=SequentialIds(),
-                      recognizer=recognizer)
+    service = Service(
+        store, MemoryBlobStore(), clock=clock, ids=SequentialIds(), recognizer=recognizer
+    )
     with store.transaction() as tx:
         tx.add_credential(make_credential())
-        tx.add_stack(Stack(id="lead", version="1", name="Lead", summary="Leads.",
-                           members=("evaluate-impact",)))
+        tx.add_stack(
+            Stack(
+                id="lead", version="1", name="Lead", summary="Leads.", members=("evaluate-impact",)
+            )
+        )
     sub = submitted(service)
     service.record_review(REVIEWER, sub.id, scores(design="Proficient", impact="Exemplary"))
     stack_award = next(a for a in service.list_awards(LEARNER) if a.kind is AwardKind.STACK)
@@ -154,7 +169,13 @@ def test_the_instance_signs_learner_records_with_its_issuer(tmp_path: Path) -> N
     from mcembed.badges.issuing import BadgeRecognizer
 
     settings = Settings(instance=tmp_path / "instance")
-    init_issuer(settings, IssuerProfile(name="Riverbend", url="https://riverbend.example",
-                                        base_url="https://badges.riverbend.example"))
+    init_issuer(
+        settings,
+        IssuerProfile(
+            name="Riverbend",
+            url="https://riverbend.example",
+            base_url="https://badges.riverbend.example",
+        ),
+    )
     service = open_service(settings)
     assert isinstance(service.community.clr_signer, BadgeRecognizer)

@@ -42,9 +42,7 @@ def part(token: str, n: int) -> dict[str, Any]:
 
 def test_jwt_header_holds_only_alg_kid_typ(issued: dict[str, Any], issuer: IssuerIdentity) -> None:
     key = issuer.signing_key(KeyType.RSA)
-    assert part(issued["jwt"], 0) == {
-        "alg": "RS256", "kid": f"{issuer.id}#{key.kid}", "typ": "JWT"
-    }
+    assert part(issued["jwt"], 0) == {"alg": "RS256", "kid": f"{issuer.id}#{key.kid}", "typ": "JWT"}
 
 
 def test_jwt_claims_equal_the_credential_fields(issued: dict[str, Any]) -> None:
@@ -94,17 +92,14 @@ def test_independent_verifier_accepts_the_eddsa_jwt(ring: KeyRing) -> None:
 def test_independent_verifier_accepts_the_data_integrity_proof(
     issued: dict[str, Any], issuer: IssuerIdentity
 ) -> None:
-    verified = OB3LdpVerifier(pem(issuer, KeyType.ED25519)).verify(
-        json.dumps(issued["credential"])
-    )
+    verified = OB3LdpVerifier(pem(issuer, KeyType.ED25519)).verify(json.dumps(issued["credential"]))
     assert verified.id == issued["credential"]["id"]
 
 
 def test_independent_verifier_accepts_a_did_key_credential(ring: KeyRing) -> None:
     from mcembed.badges import IdentityKind
 
-    issuer = make_issuer(ring, identity=IdentityKind.DID_KEY, base_url="",
-                         jwt_alg=KeyType.ED25519)
+    issuer = make_issuer(ring, identity=IdentityKind.DID_KEY, base_url="", jwt_alg=KeyType.ED25519)
     documents = recognizer_for(issuer).recognize(make_award(), make_credential(), LEARNER)
     # resolved from the did:key itself: no key is handed over
     OB3LdpVerifier().verify(json.dumps(documents["credential"]))
@@ -155,8 +150,7 @@ def test_memoised_canonicalisation_equals_plain_pyld(issued: dict[str, Any]) -> 
     unsecured = {k: v for k, v in issued["credential"].items() if k != "proof"}
     plain = jsonld.normalize(
         copy.deepcopy(unsecured),
-        {"algorithm": "URDNA2015", "format": "application/n-quads",
-         "documentLoader": loader.pyld},
+        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader.pyld},
     )
     fast = Canonicalizer(loader)
     for _ in range(3):
@@ -168,8 +162,11 @@ def test_proof_options_template_equals_full_canonicalisation(created: str) -> No
     c = Canonicalizer()
     options = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "created": created,
-        "verificationMethod": "did:key:z6Mk#z6Mk", "proofPurpose": "assertionMethod",
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": created,
+        "verificationMethod": "did:key:z6Mk#z6Mk",
+        "proofPurpose": "assertionMethod",
     }
     c.proof_options_nquads({**options, "created": "2000-02-02T00:00:00Z"})
     assert c.proof_options_nquads(options) == c.canonize(options)
@@ -189,9 +186,11 @@ def test_signing_does_not_change_the_input(issuer: IssuerIdentity) -> None:
 def test_data_integrity_refuses_rsa_and_unpinned_contexts(issuer: IssuerIdentity) -> None:
     document = {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x"}
     with pytest.raises(SigningError, match="Ed25519"):
-        add_data_integrity_proof(document, issuer.signing_key(KeyType.RSA),
-                                 verification_method="x#y", created=NOW)
+        add_data_integrity_proof(
+            document, issuer.signing_key(KeyType.RSA), verification_method="x#y", created=NOW
+        )
     evil = {**document, "@context": [*document["@context"], "https://evil.example/ctx"]}
     with pytest.raises(SigningError, match="not an allowed"):
-        add_data_integrity_proof(evil, issuer.signing_key(KeyType.ED25519),
-                                 verification_method="x#y", created=NOW)
+        add_data_integrity_proof(
+            evil, issuer.signing_key(KeyType.ED25519), verification_method="x#y", created=NOW
+        )

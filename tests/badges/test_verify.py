@@ -47,7 +47,13 @@ def test_valid_jwt_reports_every_check(issued: dict[str, Any], verifier: Verifie
     result = verifier.verify(issued["jwt"])
     assert result.valid, failed(result)
     assert [c.name for c in result.checks] == [
-        "format", "schema", "issuer key", "proof", "claims", "proof", "validity dates",
+        "format",
+        "schema",
+        "issuer key",
+        "proof",
+        "claims",
+        "proof",
+        "validity dates",
         "revocation",
     ]
     assert result.check("proof").message == "The VC-JWT signature (RS256) is valid."
@@ -97,8 +103,10 @@ def test_baked_copy_is_compared_with_the_hosted_one(
     ("change", "message"),
     [
         (lambda d: d.__setitem__("name", "Brain surgery"), "does not match"),
-        (lambda d: d["credentialSubject"]["identifier"][0].__setitem__("salt", "x"),
-         "does not match"),
+        (
+            lambda d: d["credentialSubject"]["identifier"][0].__setitem__("salt", "x"),
+            "does not match",
+        ),
         (lambda d: d.__setitem__("validUntil", "2099-01-01T00:00:00Z"), "does not match"),
         (lambda d: d.__setitem__("exp", 4070908800), "does not match"),
     ],
@@ -141,7 +149,9 @@ def test_claims_that_disagree_with_the_fields_fail(ring: KeyRing) -> None:
         "credential"
     ]
     key = issuer.signing_key(KeyType.RSA)
-    token = sign_jwt({**credential, "id": "urn:uuid:other"}, key, kid=issuer.verification_method(key))
+    token = sign_jwt(
+        {**credential, "id": "urn:uuid:other"}, key, kid=issuer.verification_method(key)
+    )
     token = reencode(token, lambda d: d.__setitem__("id", credential["id"]))
     assert "proof" in failed(make_verifier(issuer).verify(token))
 
@@ -159,22 +169,22 @@ def test_a_credential_signed_with_another_key_fails(
         assert "issuer key" in failed(result)
 
 
-def test_a_key_of_another_issuer_is_refused(
-    issued: dict[str, Any], ring: KeyRing
-) -> None:
+def test_a_key_of_another_issuer_is_refused(issued: dict[str, Any], ring: KeyRing) -> None:
     """The kid names a key the verifier knows, but of another issuer id."""
     other = make_issuer(ring, slug="other")
     result = make_verifier(other).verify(issued["jwt"])
-    assert "does not belong to the issuer" in failed(result)["issuer key"] or "not known" in failed(
-        result
-    )["issuer key"]
+    assert (
+        "does not belong to the issuer" in failed(result)["issuer key"]
+        or "not known" in failed(result)["issuer key"]
+    )
 
 
-def test_revoked_credential_reports_revoked(
-    issued: dict[str, Any], issuer: IssuerIdentity
-) -> None:
-    revoked = make_award(status=AwardStatus.REVOKED, revoked_at=NOW,
-                         revocation_reason="The evidence was not the learner's own work")
+def test_revoked_credential_reports_revoked(issued: dict[str, Any], issuer: IssuerIdentity) -> None:
+    revoked = make_award(
+        status=AwardStatus.REVOKED,
+        revoked_at=NOW,
+        revocation_reason="The evidence was not the learner's own work",
+    )
     verifier = make_verifier(issuer, revoked=lambda: [revoked])
     for source in (issued["jwt"], json.dumps(issued["credential"])):
         result = verifier.verify(source)
@@ -196,8 +206,11 @@ def test_expired_and_not_yet_valid(issued: dict[str, Any], issuer: IssuerIdentit
 def test_an_unsigned_revocation_list_is_not_trusted(
     issued: dict[str, Any], issuer: IssuerIdentity
 ) -> None:
-    verifier = Verifier(KeyResolver(None, [issuer]), fetch=lambda url: b'{"revokedCredentials": []}',
-                        clock=FixedClock(NOW))
+    verifier = Verifier(
+        KeyResolver(None, [issuer]),
+        fetch=lambda url: b'{"revokedCredentials": []}',
+        clock=FixedClock(NOW),
+    )
     assert "not signed" in failed(verifier.verify(issued["jwt"]))["revocation"]
 
 
@@ -215,8 +228,13 @@ def test_an_unreachable_revocation_list_fails_closed(
 
 def test_did_key_credential_verifies_fully_offline(ring: KeyRing) -> None:
     """VC-JWT EdDSA from a did:key issuer: no network, no JSON-LD, no status list."""
-    issuer = make_issuer(ring, identity=IdentityKind.DID_KEY, base_url="",
-                         jwt_alg=KeyType.ED25519, proofs=(ProofFormat.VC_JWT,))
+    issuer = make_issuer(
+        ring,
+        identity=IdentityKind.DID_KEY,
+        base_url="",
+        jwt_alg=KeyType.ED25519,
+        proofs=(ProofFormat.VC_JWT,),
+    )
     documents = recognizer_for(issuer).recognize(make_award(), make_credential(), LEARNER)
     result = Verifier(fetch=None, clock=FixedClock(NOW)).verify(documents["jwt"])
     assert result.valid, failed(result)
@@ -274,8 +292,10 @@ def test_old_credentials_verify_after_a_key_rotation(ring: KeyRing) -> None:
         (b"x" * (1024 * 1024 + 1), "larger than 1 MiB"),
         (b"\x89PNG\r\n\x1a\nbroken", "not a readable PNG"),
         (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "carries no credential"),
-        (b"<?xml version='1.0'?><!DOCTYPE svg [<!ENTITY a 'aaaa'>]><svg>&a;</svg>",
-         "not a readable SVG"),
+        (
+            b"<?xml version='1.0'?><!DOCTYPE svg [<!ENTITY a 'aaaa'>]><svg>&a;</svg>",
+            "not a readable SVG",
+        ),
     ],
 )
 def test_bad_input_is_reported_not_raised(verifier: Verifier, source: bytes, message: str) -> None:
@@ -357,8 +377,7 @@ def test_a_poison_graph_is_refused_quickly(issued: dict[str, Any], verifier: Ver
     n = 9  # unchecked, pyld would work for minutes on this clique
     link = "https://example.org/knows"
     clique = [
-        {"@id": f"_:b{i}", link: [{"@id": f"_:b{j}"} for j in range(n) if j != i]}
-        for i in range(n)
+        {"@id": f"_:b{i}", link: [{"@id": f"_:b{j}"} for j in range(n) if j != i]} for i in range(n)
     ]
     document = {**issued["credential"], "credentialSubject": clique}
     start = time.perf_counter()
