@@ -364,8 +364,8 @@ class FactSqlRepositories:
             # one array parameter: a 500-member cohort's IN list of 500 bound
             # values costs more to send and parse than the query itself
             ids = list(dict.fromkeys(where.learner_ids))
-            learners = bindparam("learner_ids", ids, type_=ARRAY(Text))
-            conds = [*self._scope(table, where), table.c.learner_id == any_(learners)]
+            array = bindparam("learner_ids", ids, type_=ARRAY(Text))
+            conds = [*self._scope(table, where), table.c.learner_id == any_(array)]
             return list(self.conn.execute(select(table).where(*conds)))
         out: list[Any] = []
         for learners in chunks(list(dict.fromkeys(where.learner_ids))):

@@ -55,10 +55,9 @@ class _L:
         """One statement (an upsert) instead of update-then-insert under a savepoint."""
         found = cls._upserts.get(dialect)
         if found is None:
-            if dialect == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert as dialect_insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            dialect_insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
             upsert = dialect_insert(cls.r)
             found = cls._upserts[dialect] = upsert.on_conflict_do_update(
                 index_elements=[cls.r.c.course_id, cls.r.c.person_id],
