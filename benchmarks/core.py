@@ -277,13 +277,11 @@ def postgres_store(schema: str, *, create: bool = True) -> SqlStore:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         admin.dispose()
-    engine = create_engine(
-        url,
-        connect_args={"options": f"-csearch_path={schema}"},
-        pool_size=8,
-        max_overflow=0,
-        pool_pre_ping=True,  # as the production engine does
-    )
+    # the production engine (its pool, its idle-connection ping, orjson for the
+    # JSON columns) in a schema of the benchmark's own
+    from mcembed.storage.sqlalchemy import make_engine
+
+    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
     return SqlStore(engine=engine, migrate=create)
 
 
