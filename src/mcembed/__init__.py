@@ -8,8 +8,7 @@ are thin shells over this package.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
-from importlib.metadata import version as _version
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from .access import Actor as Actor
 from .access import Role as Role
@@ -128,10 +127,22 @@ from .submissions import HistoryEntry as HistoryEntry
 from .submissions import Submission as Submission
 from .submissions import SubmissionState as SubmissionState
 
-try:
-    __version__ = _version("mcembed")
-except _PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+if _TYPE_CHECKING:
+    __version__: str
+else:
+
+    def __getattr__(name: str) -> str:
+        # the version is read from the installed metadata when asked for:
+        # importlib.metadata costs a tenth of the package's import time
+        if name == "__version__":
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                return version("mcembed")
+            except PackageNotFoundError:  # pragma: no cover - running from a source tree
+                return "0.0.0"
+        raise AttributeError(f"module 'mcembed' has no attribute {name!r}")
+
 
 __all__ = [
     "Action",

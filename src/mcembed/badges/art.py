@@ -12,9 +12,11 @@ import io
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from PIL import Image, ImageDraw, ImageFont
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 __all__ = ["Palette", "badge_png", "badge_svg", "initials", "palette_for"]
 
@@ -104,11 +106,16 @@ def _rgb(color: str) -> tuple[int, int, int]:
 
 @lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from PIL import ImageFont
+
     return ImageFont.load_default(size=size)
 
 
 def badge_png(name: str, key: str, *, size: int = 512, palette: Palette | None = None) -> bytes:
     """The same medallion as ``badge_svg``, as a ``size``×``size`` PNG."""
+    # Pillow is imported when a PNG is drawn: most imports of mcembed draw none
+    from PIL import Image, ImageDraw
+
     p = palette or palette_for(key)
     scale = 2
     s = size * scale

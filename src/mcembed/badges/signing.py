@@ -13,7 +13,7 @@ its proof and the proof options are each canonicalised with RDFC-1.0 (pyld),
 hashed with SHA-256, and the concatenation (proof options first) is signed
 with Ed25519; the proof is added as an array, as the OB 3.0 schema wants.
 JSON-LD context processing dominates that work, so processed contexts are
-memoised across documents (``_MemoProcessor``), and the canonical form of the
+memoised across documents (``rdfc.MemoProcessor``), and the canonical form of the
 proof options is computed once per verification method and reused with only
 its ``created`` date replaced.
 """
@@ -21,7 +21,6 @@ its ``created`` date replaced.
 from __future__ import annotations
 
 import hashlib
-import math
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -30,8 +29,6 @@ from typing import Any
 import base58
 import orjson
 import pybase64
-from pyld.canon import URDNA2015
-from pyld.jsonld import JsonLdError, JsonLdProcessor
 
 from ..errors import SigningError
 from .contexts import PINNED, ContextLoader, UnknownContext
@@ -105,87 +102,12 @@ def sign_jwt(credential: Mapping[str, Any], key: IssuerKey, *, kid: str) -> str:
 # --- Data Integrity -------------------------------------------------------------------
 
 
-class _MemoProcessor(JsonLdProcessor):  # type: ignore[misc]
-    """pyld's processor with processed contexts memoised across documents.
-
-    pyld treats an active context as immutable once built, so the context it
-    returns for (active context, local context) can be reused. Documents may
-    only name pinned context URLs (checked before canonicalising), so the
-    memo holds a bounded set of shapes.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.memo: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
-
-    def _process_context(
-        self,
-        active_ctx: Any,
-        local_ctx: Any,
-        options: Any,
-        override_protected: bool = False,
-        propagate: bool = True,
-        validate_scoped: bool = True,
-        cycles: Any = None,
-    ) -> Any:
-        if isinstance(local_ctx, str):
-            local: Any = local_ctx
-        elif isinstance(local_ctx, list) and all(isinstance(c, str) for c in local_ctx):
-            local = tuple(local_ctx)
-        else:
-            local = id(local_ctx)
-        key = (id(active_ctx), local, override_protected, propagate, validate_scoped)
-        hit = self.memo.get(key)
-        if (
-            hit is not None
-            and hit[0] is active_ctx
-            and (hit[1] is local_ctx or not isinstance(local, int))
-        ):
-            return hit[2]
-        result = super()._process_context(
-            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
-        )
-        if len(self.memo) > 20_000:
-            self.memo.clear()
-        self.memo[key] = (active_ctx, local_ctx, result)
-        return result
-
-
-# Steps of N-degree hashing (one per call, plus the permutations of each group
-# of look-alike blank nodes) allowed: a credential needs none, as its blank
-# nodes differ at the first degree; a "poison graph" of symmetric blank nodes
-# needs factorially many (a clique of 9 would take minutes). 2,000 steps are
-# well under a second.
-MAX_CANONICALIZATION_WORK = 2_000
-
-
-class _BudgetedRdfc(URDNA2015):  # type: ignore[misc]
-    """pyld's RDFC-1.0 (URDNA2015) with a bound on the N-degree hashing work."""
-
-    def __init__(self, budget: int) -> None:
-        super().__init__()
-        self.budget = budget
-
-    def create_hash_to_related(self, id_: Any, issuer: Any) -> Any:
-        related = super().create_hash_to_related(id_, issuer)
-        self.budget -= 1
-        for nodes in related.values():
-            if len(nodes) > 1:
-                self.budget -= math.factorial(min(len(nodes), 12))
-        if self.budget < 0:
-            raise UnknownContext(
-                "The document's blank nodes would take too much work to canonicalise; "
-                "it is not a credential mcembed checks."
-            )
-        return related
-
-
 class Canonicalizer:
     """RDFC-1.0 canonical N-Quads of JSON-LD documents whose contexts are pinned."""
 
     def __init__(self, loader: ContextLoader | None = None) -> None:
         self.loader = loader or ContextLoader()
-        self._processor = _MemoProcessor()
+        self._processor: Any = None  # pyld's, made on first use (pyld is slow to import)
         self._lock = threading.Lock()
         self._proof_templates: dict[tuple[Any, ...], tuple[str, str]] = {}
 
@@ -215,11 +137,17 @@ class Canonicalizer:
             "processingMode": "json-ld-1.1",
             "produceGeneralizedRdf": False,
         }
+        from pyld.jsonld import JsonLdError
+
+        from .rdfc import MAX_CANONICALIZATION_WORK, BudgetedRdfc, MemoProcessor
+
         with self._lock:
+            if self._processor is None:
+                self._processor = MemoProcessor()
             try:
                 dataset = self._processor.to_rdf(dict(document), options)
                 return str(
-                    _BudgetedRdfc(MAX_CANONICALIZATION_WORK).main(
+                    BudgetedRdfc(MAX_CANONICALIZATION_WORK).main(
                         dataset, {"format": "application/n-quads"}
                     )
                 )
