@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .analytics import AnalyticsReport, Figure, FigureRow
-from .charts import escape, quoteattr
+from .charts import escape, quoteattr, svg_document
 
 __all__ = ["analytics_chart_svg"]
 
@@ -24,7 +24,6 @@ _SERIES = (
 )
 _INK = "#1f2933"
 _MUTED = "#52606d"
-_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 _MAX_ROWS = 40
 
 
@@ -148,14 +147,4 @@ def analytics_chart_svg(
 
 
 def _document(width: int, height: int, prefix: str, title: str, desc: str, parts: list[str]) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" font-family="{escape(_FONT)}" '
-        'style="max-width:100%;height:auto">'
-        f'<title id="{prefix}-title">{escape(title)}</title>'
-        f'<desc id="{prefix}-desc">{escape(desc)}</desc>'
-        f"{_patterns(prefix)}"
-        f'<rect width="{width}" height="{height}" rx="12" fill="#ffffff"/>'
-        f"{''.join(parts)}</svg>"
-    )
+    return svg_document(width, height, prefix, title, desc, parts, defs=_patterns(prefix))

@@ -29,7 +29,7 @@ _STYLE = {
 _ORDER = (CellStatus.DONE, CellStatus.ON_TRACK, CellStatus.NOT_STARTED, CellStatus.LATE)
 _INK = "#1f2933"
 _MUTED = "#52606d"
-_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
 def escape(text: str) -> str:
@@ -264,14 +264,22 @@ def board_chart_svg(board: Board, *, width: int = 760, id_prefix: str = "") -> s
 
 
 def _document(width: int, height: int, prefix: str, title: str, desc: str, parts: list[str]) -> str:
+    return svg_document(width, height, prefix, title, desc, parts, defs=_patterns(prefix))
+
+
+def svg_document(
+    width: int, height: int, prefix: str, title: str, desc: str, parts: list[str], *, defs: str
+) -> str:
+    """A chart's ``<svg>``: titled and described for screen readers (ids under
+    ``prefix``), its pattern ``defs``, a white card, then ``parts``."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" font-family="{escape(_FONT)}" '
+        f'aria-labelledby="{prefix}-title {prefix}-desc" font-family="{escape(FONT)}" '
         'style="max-width:100%;height:auto">'
         f'<title id="{prefix}-title">{escape(title)}</title>'
         f'<desc id="{prefix}-desc">{escape(desc)}</desc>'
-        f"{_patterns(prefix)}"
+        f"{defs}"
         f'<rect width="{width}" height="{height}" rx="12" fill="#ffffff"/>'
         f"{''.join(parts)}</svg>"
     )
