@@ -596,7 +596,7 @@ def _has_display() -> bool:
     "demo_instance",
     type=click.Path(file_okay=False),
     default=None,
-    help="The demo's instance folder (default: ./demo-instance).",
+    help="The demo's instance folder (default: ./instance, as every command).",
 )
 @pass_state
 def demo(
@@ -612,7 +612,7 @@ def demo(
     The practice LMS has a course with an instructor, a coach and five
     learners; launch as any of them (real LTI 1.3 messages), place a
     credential, submit, review, award, see the grade and download the badge.
-    SQLite in ./demo-instance (or --instance); a second start reuses it.
+    SQLite in ./instance (or --instance); a second start reuses it.
     """
     try:
         from mcembed_lti.practice import EXAMPLE_PACK, serve_demo  # type: ignore[import-not-found, unused-ignore]
@@ -626,7 +626,7 @@ def demo(
         if not pack_folder.is_dir():
             raise click.ClickException("No pack to show: give one with --pack DIR.")
     load_pack(pack_folder)  # every problem of the pack, before anything starts
-    instance = Path(demo_instance or state.instance or "demo-instance")
+    instance = Path(demo_instance or state.instance or "instance")
 
     def ready(started: Any) -> None:
         url = started.base + "/practice/"
