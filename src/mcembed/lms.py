@@ -225,7 +225,6 @@ class Lms:
         of the resource link, and the launch context itself, in one transaction."""
         now = self.clock.now()
         with self.store.transaction() as tx:
-            tx.put_person(Person(id=launch.person_id, name=launch.name, email=launch.email))
             member = tx.find_roster_member(launch.course_id, launch.person_id)
             current = RosterMember(
                 course_id=launch.course_id,
@@ -237,8 +236,6 @@ class Lms:
                 launched=True,
                 synced_at=member.synced_at if member else now,
             )
-            if current != member:
-                tx.put_roster_member(current)
             if placement is not None and launch.resource_link_id:
                 ags = launch.ags
                 tx.put_placement(
@@ -258,7 +255,11 @@ class Lms:
                         updated_at=now,
                     )
                 )
-            tx.add_launch(launch)
+            tx.save_launch(
+                Person(id=launch.person_id, name=launch.name, email=launch.email),
+                current if current != member else None,
+                launch,
+            )
         return launch
 
     def get_launch(self, launch_id: str) -> LaunchContext:

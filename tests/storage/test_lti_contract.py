@@ -13,6 +13,7 @@ from factories import NOW
 from mcembed import Conflict, NotFound
 from mcembed.grades import DeliveryState, GradeDelivery, score_for
 from mcembed.launches import LaunchContext, LoginState
+from mcembed.people import Person
 from mcembed.placements import Placement
 from mcembed.platforms import Deployment, Platform, ToolKey
 from mcembed.rosters import RosterMember
@@ -145,6 +146,41 @@ def test_launches_round_trip_and_expire(store: Any) -> None:
     with store.transaction() as tx:
         assert tx.remove_expired(NOW + timedelta(hours=2)) == 1
         assert tx.find_launch("lch_1") is None
+
+
+def test_save_launch_keeps_the_person_the_roster_entry_and_the_launch(store: Any) -> None:
+    """One statement on PostgreSQL, three elsewhere: the same rows either way."""
+
+    def launch(n: int) -> LaunchContext:
+        return LaunchContext(
+            id=f"lch_{n}",
+            platform_id="plt_1",
+            deployment_id="d",
+            user_id="u",
+            person_id="lti:plt_1:u",
+            course_id="c1",
+            csrf_token="tok",
+            created_at=NOW,
+            expires_at=NOW + timedelta(hours=1),
+        )
+
+    member = RosterMember(
+        course_id="c1", person_id="lti:plt_1:u", user_id="u", name="Ada", synced_at=NOW
+    )
+    with store.transaction() as tx:
+        tx.save_launch(Person(id="lti:plt_1:u", name="Ada", email="a@x.org"), member, launch(1))
+    with store.transaction() as tx:
+        assert tx.find_person("lti:plt_1:u") == Person(
+            id="lti:plt_1:u", name="Ada", email="a@x.org"
+        )
+        assert tx.find_roster_member("c1", "lti:plt_1:u") == member
+        assert tx.find_launch("lch_1") == launch(1)
+        # a later launch: new names for the person, the roster entry unchanged (None)
+        tx.save_launch(Person(id="lti:plt_1:u", name="Ada L.", email="a@x.org"), None, launch(2))
+    with store.transaction() as tx:
+        assert tx.find_person("lti:plt_1:u").name == "Ada L."
+        assert tx.find_roster_member("c1", "lti:plt_1:u") == member
+        assert tx.find_launch("lch_2") == launch(2)
 
 
 def test_a_placement_is_one_per_resource_link(store: Any) -> None:

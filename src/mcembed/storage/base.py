@@ -211,6 +211,14 @@ class Transaction(CommunityTransaction, ApiTransaction, Protocol):
         ...
 
     def add_launch(self, launch: LaunchContext) -> None: ...
+    def save_launch(
+        self, person: Person, member: RosterMember | None, launch: LaunchContext
+    ) -> None:
+        """Keep a launch's person (names brought up to date), its roster entry
+        when it changed (``None``: unchanged), and the launch itself; on
+        PostgreSQL in one statement."""
+        ...
+
     def find_launch(self, launch_id: str) -> LaunchContext | None: ...
     def remove_expired(self, now: datetime) -> int:
         """Drop login states and launches that expired before ``now``."""

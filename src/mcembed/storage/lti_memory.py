@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import Conflict, NotFound
 from ..grades import DeliveryState, GradeDelivery
 from ..launches import LaunchContext, LoginState
+from ..people import Person
 from ..placements import Placement
 from ..platforms import Deployment, Platform, ToolKey
 from ..rosters import RosterMember
@@ -110,6 +111,14 @@ class LtiMemoryRepositories:
 
     def find_launch(self, launch_id: str) -> LaunchContext | None:
         return self.lti.launches.get(launch_id)
+
+    def save_launch(
+        self, person: Person, member: RosterMember | None, launch: LaunchContext
+    ) -> None:
+        self.put_person(person)  # type: ignore[attr-defined]
+        if member is not None:
+            self.put_roster_member(member)
+        self.add_launch(launch)
 
     def remove_expired(self, now: datetime) -> int:
         gone = 0

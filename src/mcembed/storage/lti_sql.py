@@ -20,6 +20,7 @@ from ..codec import from_data, to_data
 from ..errors import Conflict, NotFound
 from ..grades import DeliveryState, GradeDelivery
 from ..launches import LaunchContext, LoginState
+from ..people import Person
 from ..placements import Placement
 from ..platforms import Deployment, Platform, ToolKey
 from ..rosters import RosterMember
@@ -206,6 +207,46 @@ class LtiSqlRepositories:
     def find_launch(self, launch_id: str) -> LaunchContext | None:
         row = self.conn.execute(_L.launch_find, {"id": launch_id}).first()
         return from_data(LaunchContext, row.document) if row else None
+
+    def save_launch(
+        self, person: Person, member: RosterMember | None, launch: LaunchContext
+    ) -> None:
+        if self.conn.dialect.name != "postgresql":
+            self.put_person(person)  # type: ignore[attr-defined]
+            if member is not None:
+                self.put_roster_member(member)
+            self.add_launch(launch)
+            return
+        # One round trip instead of three: the upserts ride along with the
+        # launch's insert as data-modifying CTEs (the tables have no foreign
+        # keys between them, so no statement needs to see another's rows).
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        people = t.people
+        upsert = pg_insert(people).values(id=person.id, name=person.name, email=person.email)
+        stmt: Any = insert(t.lti_launches).values(
+            id=launch.id, expires_at=launch.expires_at, document=to_data(launch)
+        )
+        stmt = stmt.add_cte(
+            upsert.on_conflict_do_update(
+                index_elements=[people.c.id],
+                set_={"name": upsert.excluded.name, "email": upsert.excluded.email},
+                where=(people.c.name != upsert.excluded.name)
+                | (people.c.email != upsert.excluded.email),
+            ).cte("person_upsert")
+        )
+        if member is not None:
+            r = t.lti_roster
+            roster = pg_insert(r).values(
+                course_id=member.course_id, person_id=member.person_id, document=to_data(member)
+            )
+            stmt = stmt.add_cte(
+                roster.on_conflict_do_update(
+                    index_elements=[r.c.course_id, r.c.person_id],
+                    set_={"document": roster.excluded.document},
+                ).cte("roster_upsert")
+            )
+        self.conn.execute(stmt)
 
     def remove_expired(self, now: datetime) -> int:
         gone = self.conn.execute(
