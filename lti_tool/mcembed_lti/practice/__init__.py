@@ -301,7 +301,8 @@ def _stop_on_sigterm() -> Any:
 
 
 class _Lazy:
-    """Placeholder app while the demo is built (the socket listens before it)."""
+    """The app that answers 503 "starting" while the demo is built (the socket
+    listens first, so the printed URL never refuses a connection)."""
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         start_response(
