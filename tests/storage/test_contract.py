@@ -187,6 +187,61 @@ def test_search_only_returns_latest_versions_and_honours_filters(store: Any) -> 
         )
 
 
+def test_search_words_and_filters_together(store: Any) -> None:
+    """The filters narrow a full-text search, and follow a credential's newest version."""
+    from mcembed import Alignment
+
+    iste = (Alignment(framework="ISTE Standards for Educators", code="2.7"),)
+    with store.transaction() as tx:
+        tx.add_credential(
+            make_credential(
+                "a",
+                name="Feedback loops",
+                tags=("feedback",),
+                alignments=iste,
+                addresses=("students ignore written feedback",),
+            )
+        )
+        tx.add_credential(
+            make_credential(
+                "b",
+                name="Feedback conferences",
+                tags=("Feedback", "talk"),
+                addresses=("feedback arrives too late",),
+            )
+        )
+        tx.add_credential(make_credential("c", name="Feedback by video"))
+        # without the word, which tells the three apart (in fewer than half)
+        tx.add_credential(make_credential("d", name="Group roles", tags=("talk",)))
+        for other in ("Exit tickets", "Wait time", "Number talks"):
+            tx.add_credential(make_credential(other.lower().replace(" ", "-"), name=other))
+
+    def ids(**filters: Any) -> list[str]:
+        with store.transaction() as tx:
+            hits = tx.search_credentials(CatalogQuery(text="feedback", **filters))
+        return sorted(h.credential.id for h in hits)
+
+    assert ids() == ["a", "b", "c"]
+    assert ids(tags=("feedback",)) == ["a", "b"]
+    assert ids(tags=("feedback", "talk")) == ["b"]
+    assert ids(framework="iste") == ["a"]
+    assert ids(framework="iste", code="2.7") == ["a"]
+    assert ids(framework="iste", tags=("talk",)) == []
+    with store.transaction() as tx:  # a new version without the tag or the alignment
+        tx.add_credential(
+            replace(make_credential("a", name="Feedback loops, revised"), version="2")
+        )
+    assert ids(tags=("feedback",)) == ["b"]
+    assert ids(framework="iste") == []
+    with store.transaction() as tx:
+        hits = tx.search_credentials(CatalogQuery(text="feedback"))
+    assert sorted((h.credential.id, h.credential.version) for h in hits) == [
+        ("a", "2"),
+        ("b", "1"),
+        ("c", "1"),
+    ]
+
+
 def test_search_matches_on_the_words_that_tell_credentials_apart(store: Any) -> None:
     """A word in every credential ('students') does not drag them all into the results."""
     with store.transaction() as tx:

@@ -88,6 +88,8 @@ def _aware(value: datetime) -> datetime:
 _FTS_TERM = re.compile(r"[^a-z0-9]")
 # The SQLite FTS5 table (created by the migration; SQLite only).
 _FTS = table("credential_search", column("credential_id"))
+# Which full-text row holds each credential (SQLite only, from migration 0007).
+_FTS_ROWS = table("credential_search_rows", column("credential_id"), column("search_rowid"))
 _FREQUENCY_TTL = 60.0
 
 
@@ -97,6 +99,18 @@ class _Q:
 
     c = t.credentials
     term_frequency = text("SELECT count(*) FROM credential_search WHERE credential_search MATCH :m")
+    search_delete = text(
+        "DELETE FROM credential_search WHERE rowid = "
+        "(SELECT search_rowid FROM credential_search_rows WHERE credential_id = :id)"
+    )
+    search_insert = text(
+        "INSERT INTO credential_search (credential_id, name, summary, addresses, rest) "
+        "VALUES (:id, :name, :summary, :addresses, :rest)"
+    )
+    search_row = text(
+        "INSERT OR REPLACE INTO credential_search_rows (credential_id, search_rowid) "
+        "VALUES (:id, :rowid)"
+    )
     credential_cols = (c.c.id, c.c.version, c.c.content_hash, c.c.document)
     credential_latest = select(*credential_cols).where(c.c.id == bindparam("id"), c.c.is_latest)
     credential_version = select(*credential_cols).where(
@@ -348,15 +362,9 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
                 ],
             )
         if self.sqlite:
-            self.conn.execute(
-                text("DELETE FROM credential_search WHERE credential_id = :id"),
-                {"id": credential.id},
-            )
-            self.conn.execute(
-                text(
-                    "INSERT INTO credential_search (credential_id, name, summary, addresses, rest) "
-                    "VALUES (:id, :name, :summary, :addresses, :rest)"
-                ),
+            self.conn.execute(_Q.search_delete, {"id": credential.id})
+            rowid = self.conn.execute(
+                _Q.search_insert,
                 {
                     "id": credential.id,
                     "name": fields[0],
@@ -364,7 +372,8 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
                     "addresses": fields[2],
                     "rest": fields[3],
                 },
-            )
+            ).lastrowid
+            self.conn.execute(_Q.search_row, {"id": credential.id, "rowid": rowid})
 
     def _credential(self, row: Any) -> Credential:
         return self.store._credential_from(row.id, row.version, row.content_hash, row.document)
@@ -424,12 +433,21 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
             # FTS5 keep only the top rows (a second sort key costs 4x).
             bm25 = "bm25(credential_search, 4.0, 2.0, 3.0, 1.0)"
             score: Any = literal_column(bm25).label("score")
+            where: list[Any] = [text("credential_search MATCH :match")]
+            filters = _catalog_filters(query, _FTS_ROWS.c.credential_id)
+            if filters:
+                # The filters pick full-text row ids, which each match carries
+                # in the index; its credential id would be read from its stored
+                # row. The unary + keeps SQLite from handing the IN test to
+                # FTS5, which would look up each id instead of matching once.
+                where.append(
+                    literal_column("+credential_search.rowid").in_(
+                        select(_FTS_ROWS.c.search_rowid).where(*filters)
+                    )
+                )
             stmt = (
                 select(_FTS.c.credential_id.label("id"), score)
-                .where(
-                    text("credential_search MATCH :match"),
-                    *_catalog_filters(query, _FTS.c.credential_id),
-                )
+                .where(*where)
                 .order_by(score)
                 .limit(query.limit)
                 .params(match=" OR ".join(f'"{term}"' for term in terms))
