@@ -48,6 +48,7 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
+from sqlalchemy.sql.expression import CompoundSelect, Select, TextClause
 
 from ..awards import Award, AwardKind
 from ..catalog import credential_fields, discriminating_terms, query_terms
@@ -874,7 +875,7 @@ class SqlStore:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         try:
-            with begin(self.engine) as conn:
+            with self._begin() as conn:
                 tx = _SqlTransaction(self, conn)
                 yield tx
             # Only now: a rolled-back write's revision is reused by the next one.
@@ -886,8 +887,77 @@ class SqlStore:
         except SQLAlchemyError as e:
             raise StorageError(f"Database error: {e.__class__.__name__}: {e}") from e
 
+    def _begin(self) -> Any:
+        if self.is_sqlite:
+            return begin(self.engine)
+        return _begin_at_first_write(self._autocommit)
+
+    @functools.cached_property
+    def _autocommit(self) -> Engine:
+        # the same pool; a connection of this copy runs each statement on its own
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _is_read(statement: Any) -> bool:
+    """Whether ``statement`` only reads: a SELECT without data-modifying CTEs."""
+    if isinstance(statement, Select | CompoundSelect):
+        return not getattr(statement, "_independent_ctes", ())
+    if isinstance(statement, TextClause):
+        return statement.text.lstrip()[:6].upper() == "SELECT"
+    return False
+
+
+class _WriteBegins:
+    """The connection of a PostgreSQL transaction that begins just before its
+    first write (or savepoint).
+
+    At READ COMMITTED, PostgreSQL's default and what the store is written for,
+    each statement of a transaction reads a fresh snapshot of its own, so a
+    read run on its own sees exactly what it would have seen inside the
+    transaction; and the store takes no read locks (its writes are conditional
+    on what they change instead). Reads before the first write therefore need
+    no transaction, and a unit of work that only reads, every page view, is
+    spared its BEGIN and COMMIT: two of the three round trips of a one-query
+    page.
+    """
+
+    __slots__ = ("_conn", "begun", "dialect")
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.dialect = conn.dialect
+        self.begun = False
+
+    def _write(self) -> None:
+        if not self.begun:
+            # the driver sends BEGIN with the next statement, and COMMIT (or
+            # ROLLBACK) when the unit ends, as in any transaction
+            self._conn.connection.driver_connection.autocommit = False  # type: ignore[union-attr]
+            self.begun = True
+
+    def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self.begun and not _is_read(statement):
+            self._write()
+        return self._conn.execute(statement, *args, **kwargs)
+
+    def exec_driver_sql(self, statement: str, *args: Any, **kwargs: Any) -> Any:
+        self._write()
+        return self._conn.exec_driver_sql(statement, *args, **kwargs)
+
+    def begin_nested(self) -> Any:
+        self._write()
+        return self._conn.begin_nested()
+
+
+@contextmanager
+def _begin_at_first_write(autocommit: Engine) -> Iterator[Any]:
+    # the connection is returned to the pool with the engine's own isolation
+    # level (and autocommit off) whatever this unit did
+    with autocommit.connect() as conn, conn.begin():
+        yield _WriteBegins(conn)
 
 
 @contextmanager
