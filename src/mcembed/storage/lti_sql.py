@@ -9,6 +9,7 @@ for one row exactly one wins on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -50,6 +51,48 @@ class _L:
         r.c.course_id == bindparam("course"), r.c.person_id == bindparam("person")
     )
     _upserts: ClassVar[dict[str, Any]] = {}
+
+    @staticmethod
+    @functools.cache
+    def pg_save_launch(with_member: bool) -> Any:
+        """One round trip instead of three on PostgreSQL: the person's (and the
+        roster entry's) upsert ride along with the launch's insert as
+        data-modifying CTEs. The tables have no foreign keys between them, so
+        no statement needs to see another's rows."""
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        people, la, r = t.people, t.lti_launches, t.lti_roster
+        person = pg_insert(people).values(
+            id=bindparam("person_id"),
+            name=bindparam("person_name"),
+            email=bindparam("person_email"),
+        )
+        stmt: Any = insert(la).values(
+            id=bindparam("launch_id"),
+            expires_at=bindparam("launch_expires", type_=la.c.expires_at.type),
+            document=bindparam("launch_doc", type_=la.c.document.type),
+        )
+        stmt = stmt.add_cte(
+            person.on_conflict_do_update(
+                index_elements=[people.c.id],
+                set_={"name": person.excluded.name, "email": person.excluded.email},
+                where=(people.c.name != person.excluded.name)
+                | (people.c.email != person.excluded.email),
+            ).cte("person_upsert")
+        )
+        if with_member:
+            roster = pg_insert(r).values(
+                course_id=bindparam("roster_course"),
+                person_id=bindparam("roster_person"),
+                document=bindparam("roster_doc", type_=r.c.document.type),
+            )
+            stmt = stmt.add_cte(
+                roster.on_conflict_do_update(
+                    index_elements=[r.c.course_id, r.c.person_id],
+                    set_={"document": roster.excluded.document},
+                ).cte("roster_upsert")
+            )
+        return stmt
 
     @classmethod
     def roster_upsert(cls, dialect: str) -> Any:
@@ -217,36 +260,19 @@ class LtiSqlRepositories:
                 self.put_roster_member(member)
             self.add_launch(launch)
             return
-        # One round trip instead of three: the upserts ride along with the
-        # launch's insert as data-modifying CTEs (the tables have no foreign
-        # keys between them, so no statement needs to see another's rows).
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        people = t.people
-        upsert = pg_insert(people).values(id=person.id, name=person.name, email=person.email)
-        stmt: Any = insert(t.lti_launches).values(
-            id=launch.id, expires_at=launch.expires_at, document=to_data(launch)
-        )
-        stmt = stmt.add_cte(
-            upsert.on_conflict_do_update(
-                index_elements=[people.c.id],
-                set_={"name": upsert.excluded.name, "email": upsert.excluded.email},
-                where=(people.c.name != upsert.excluded.name)
-                | (people.c.email != upsert.excluded.email),
-            ).cte("person_upsert")
-        )
+        params: dict[str, Any] = {
+            "person_id": person.id,
+            "person_name": person.name,
+            "person_email": person.email,
+            "launch_id": launch.id,
+            "launch_expires": launch.expires_at,
+            "launch_doc": to_data(launch),
+        }
         if member is not None:
-            r = t.lti_roster
-            roster = pg_insert(r).values(
-                course_id=member.course_id, person_id=member.person_id, document=to_data(member)
-            )
-            stmt = stmt.add_cte(
-                roster.on_conflict_do_update(
-                    index_elements=[r.c.course_id, r.c.person_id],
-                    set_={"document": roster.excluded.document},
-                ).cte("roster_upsert")
-            )
-        self.conn.execute(stmt)
+            params["roster_course"] = member.course_id
+            params["roster_person"] = member.person_id
+            params["roster_doc"] = to_data(member)
+        self.conn.execute(_L.pg_save_launch(member is not None), params)
 
     def remove_expired(self, now: datetime) -> int:
         gone = self.conn.execute(
