@@ -225,7 +225,9 @@ class Lms:
         of the resource link, and the launch context itself, in one transaction."""
         now = self.clock.now()
         with self.store.transaction() as tx:
-            member = tx.find_roster_member(launch.course_id, launch.person_id)
+            member, placed = tx.find_member_and_placement(
+                launch.course_id, launch.person_id, launch.resource_link_id
+            )
             current = RosterMember(
                 course_id=launch.course_id,
                 person_id=launch.person_id,
@@ -238,23 +240,23 @@ class Lms:
             )
             if placement is not None and launch.resource_link_id:
                 ags = launch.ags
-                tx.put_placement(
-                    Placement(
-                        id=self.ids.new("plc"),
-                        platform_id=launch.platform_id,
-                        course_id=launch.course_id,
-                        resource_link_id=launch.resource_link_id,
-                        kind=placement.kind,
-                        credential_id=placement.credential_id,
-                        title=placement.title or launch.resource_link_title,
-                        line_item_url=ags.lineitem if ags else "",
-                        lineitems_url=ags.lineitems if ags else "",
-                        score_maximum=placement.score_maximum,
-                        can_score=bool(ags and ags.can_score),
-                        created_at=now,
-                        updated_at=now,
-                    )
+                wanted = Placement(
+                    id=self.ids.new("plc"),
+                    platform_id=launch.platform_id,
+                    course_id=launch.course_id,
+                    resource_link_id=launch.resource_link_id,
+                    kind=placement.kind,
+                    credential_id=placement.credential_id,
+                    title=placement.title or launch.resource_link_title,
+                    line_item_url=ags.lineitem if ags else "",
+                    lineitems_url=ags.lineitems if ags else "",
+                    score_maximum=placement.score_maximum,
+                    can_score=bool(ags and ags.can_score),
+                    created_at=now,
+                    updated_at=now,
                 )
+                if placed is None or not wanted.same_as(placed):
+                    tx.put_placement(wanted)
             tx.save_launch(
                 Person(id=launch.person_id, name=launch.name, email=launch.email),
                 current if current != member else None,

@@ -7,7 +7,7 @@ credential's submissions in that course go to every placement's line item.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -36,3 +36,11 @@ class Placement:
     can_score: bool = False
     created_at: datetime
     updated_at: datetime
+
+    def same_as(self, stored: Placement) -> bool:
+        """Whether storing this over ``stored`` would change nothing but the
+        times (the stored one keeps its id and creation time anyway)."""
+        return (
+            replace(self, id=stored.id, created_at=stored.created_at, updated_at=stored.updated_at)
+            == stored
+        )

@@ -274,6 +274,49 @@ def test_two_threads_claim_one_delivery_once(store: Any) -> None:
     assert len(wins) == 1
 
 
+def test_a_launch_reads_its_roster_entry_and_placement_together(store: Any) -> None:
+    placement = Placement(
+        id="plc_1",
+        platform_id="p",
+        course_id="c1",
+        resource_link_id="rl1",
+        credential_id="cred",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    member = RosterMember(course_id="c1", person_id="p1", user_id="u1", name="Ann", synced_at=NOW)
+    with store.transaction() as tx:
+        assert tx.find_member_and_placement("c1", "p1", "rl1") == (None, None)
+        tx.put_placement(placement)
+        assert tx.find_member_and_placement("c1", "p1", "rl1") == (None, placement)
+        tx.put_roster_member(member)
+        tx.put_roster_member(replace(member, course_id="c2"))
+        tx.put_placement(replace(placement, id="plc_2", resource_link_id="rl2"))
+    with store.transaction() as tx:
+        assert tx.find_member_and_placement("c1", "p1", "rl1") == (member, placement)
+        assert tx.find_member_and_placement("c1", "p2", "rl1") == (None, placement)
+        assert tx.find_member_and_placement("c2", "p1", "rl1") == (
+            replace(member, course_id="c2"),
+            None,
+        )
+
+
+def test_a_placement_is_the_same_whatever_its_id_and_times() -> None:
+    stored = Placement(
+        id="plc_1",
+        platform_id="p",
+        course_id="c1",
+        resource_link_id="rl1",
+        credential_id="cred",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    later = NOW + timedelta(days=1)
+    assert replace(stored, id="plc_9", created_at=later, updated_at=later).same_as(stored)
+    assert not replace(stored, title="Renamed").same_as(stored)
+    assert not replace(stored, can_score=True).same_as(stored)
+
+
 def test_roster_members_and_tool_keys_round_trip(store: Any) -> None:
     member = RosterMember(course_id="c1", person_id="p1", user_id="u1", name="Ann", synced_at=NOW)
     key = ToolKey(kid="k1", private_pem="PEM", public_jwk={"kid": "k1"}, created_at=NOW)

@@ -137,9 +137,9 @@ class LtiMemoryRepositories:
                 placement.course_id,
                 placement.resource_link_id,
             ):
-                placement = replace(placement, id=p.id, created_at=p.created_at)
-                if replace(placement, updated_at=p.updated_at) == p:
+                if placement.same_as(p):
                     return p
+                placement = replace(placement, id=p.id, created_at=p.created_at)
                 break
         self._set(self.lti.placements, placement.id, placement)
         return placement
@@ -227,6 +227,19 @@ class LtiMemoryRepositories:
     # rosters
     def put_roster_member(self, member: RosterMember) -> None:
         self._set(self.lti.roster, (member.course_id, member.person_id), member)
+
+    def find_member_and_placement(
+        self, course_id: str, person_id: str, resource_link_id: str
+    ) -> tuple[RosterMember | None, Placement | None]:
+        placement = next(
+            (
+                p
+                for p in self.lti.placements.values()
+                if (p.course_id, p.resource_link_id) == (course_id, resource_link_id)
+            ),
+            None,
+        )
+        return self.find_roster_member(course_id, person_id), placement
 
     def find_roster_member(self, course_id: str, person_id: str) -> RosterMember | None:
         return self.lti.roster.get((course_id, person_id))

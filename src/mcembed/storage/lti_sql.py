@@ -14,7 +14,19 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ..codec import from_data, to_data
@@ -49,6 +61,14 @@ class _L:
     )
     roster_find = select(r.c.document).where(
         r.c.course_id == bindparam("course"), r.c.person_id == bindparam("person")
+    )
+    member_and_placement = union_all(
+        select(literal_column("'member'").label("kind"), r.c.document).where(
+            r.c.course_id == bindparam("course"), r.c.person_id == bindparam("person")
+        ),
+        select(literal_column("'placement'").label("kind"), p.c.document).where(
+            p.c.course_id == bindparam("course"), p.c.resource_link_id == bindparam("link")
+        ),
     )
     _upserts: ClassVar[dict[str, Any]] = {}
 
@@ -292,9 +312,9 @@ class LtiSqlRepositories:
         ).first()
         if row is not None:
             old = from_data(Placement, row.document)
-            placement = replace(placement, id=old.id, created_at=old.created_at)
-            if replace(placement, updated_at=old.updated_at) == old:
+            if placement.same_as(old):
                 return old
+            placement = replace(placement, id=old.id, created_at=old.created_at)
             self.conn.execute(
                 update(p)
                 .where(p.c.id == old.id)
@@ -435,6 +455,20 @@ class LtiSqlRepositories:
                 "person_id": member.person_id,
                 "document": to_data(member),
             },
+        )
+
+    def find_member_and_placement(
+        self, course_id: str, person_id: str, resource_link_id: str
+    ) -> tuple[RosterMember | None, Placement | None]:
+        rows = self.conn.execute(
+            _L.member_and_placement,
+            {"course": course_id, "person": person_id, "link": resource_link_id},
+        )
+        found = {row.kind: row.document for row in rows}
+        member, placement = found.get("member"), found.get("placement")
+        return (
+            from_data(RosterMember, member) if member is not None else None,
+            from_data(Placement, placement) if placement is not None else None,
         )
 
     def find_roster_member(self, course_id: str, person_id: str) -> RosterMember | None:
