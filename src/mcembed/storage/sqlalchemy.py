@@ -890,12 +890,7 @@ class SqlStore:
     def _begin(self) -> Any:
         if self.is_sqlite:
             return begin(self.engine)
-        return _begin_at_first_write(self._autocommit)
-
-    @functools.cached_property
-    def _autocommit(self) -> Engine:
-        # the same pool; a connection of this copy runs each statement on its own
-        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        return _begin_at_first_write(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -924,10 +919,11 @@ class _WriteBegins:
     page.
     """
 
-    __slots__ = ("_conn", "begun", "dialect")
+    __slots__ = ("_conn", "_driver", "begun", "dialect")
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, driver: Any) -> None:
         self._conn = conn
+        self._driver = driver
         self.dialect = conn.dialect
         self.begun = False
 
@@ -935,7 +931,7 @@ class _WriteBegins:
         if not self.begun:
             # the driver sends BEGIN with the next statement, and COMMIT (or
             # ROLLBACK) when the unit ends, as in any transaction
-            self._conn.connection.driver_connection.autocommit = False  # type: ignore[union-attr]
+            self._driver.autocommit = False
             self.begun = True
 
     def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
@@ -953,11 +949,21 @@ class _WriteBegins:
 
 
 @contextmanager
-def _begin_at_first_write(autocommit: Engine) -> Iterator[Any]:
-    # the connection is returned to the pool with the engine's own isolation
-    # level (and autocommit off) whatever this unit did
-    with autocommit.connect() as conn, conn.begin():
-        yield _WriteBegins(conn)
+def _begin_at_first_write(engine: Engine) -> Iterator[Any]:
+    # The driver's own autocommit switch, not SQLAlchemy's isolation_level
+    # option: that option works through a connection event, and any event
+    # makes SQLAlchemy dispatch events around every statement.
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        driver.autocommit = True  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                yield _WriteBegins(conn, driver)
+        finally:
+            # back to the pool as it came; the unit has committed or rolled
+            # back, unless the connection broke, and then the pool drops it
+            if driver.autocommit and not driver.closed:  # type: ignore[union-attr]
+                driver.autocommit = False  # type: ignore[union-attr]
 
 
 @contextmanager
