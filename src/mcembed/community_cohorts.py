@@ -77,17 +77,27 @@ class CohortView:
     can_manage: bool = False
 
 
+def _unsent(tx: Transaction, reminders: list[Reminder]) -> list[Reminder]:
+    """The reminders whose notification is not in their member's inbox yet."""
+    sent = tx.find_notification_keys(
+        [r.person_id for r in reminders], list({r.key for r in reminders})
+    )
+    return [r for r in reminders if (r.person_id, r.key) not in sent]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BoardOverview:
     """What a facilitator's board page shows, from one reading of the facts.
 
-    ``due``: the reminders to send now (each is sent once: ``send_reminders``);
+    ``due``: the reminders to send now, not sent yet (``send_reminders``);
+    ``sent``: how many of those due now were sent already (each goes once);
     ``batches``: the whole schedule by checkpoint, with how many it reaches.
     """
 
     board: Board
     coaching: tuple[CoachingNeed, ...]
     due: tuple[Reminder, ...]
+    sent: int = 0
     batches: tuple[ReminderBatch, ...]
 
     @property
@@ -574,10 +584,13 @@ class CohortUseCases(InboxUseCases):
                 cohort, members, facts, tx.list_award_facts(where), self.clock.now()
             )
             names = {c.id: c.name for c in tx.list_credentials()}
+            due = reminders_due(board)
+            unsent = _unsent(tx, due)
         return BoardOverview(
             board=board,
             coaching=tuple(coaching_needs(board, facts, names=names)),
-            due=tuple(reminders_due(board)),
+            due=tuple(unsent),
+            sent=len(due) - len(unsent),
             batches=tuple(reminder_batches(board)),
         )
 
@@ -605,7 +618,7 @@ class CohortUseCases(InboxUseCases):
         with self.store.transaction() as tx:
             cohort = self._managed(tx, actor, cohort_id)
             sent = []
-            for r in reminders_due(self._board(tx, cohort)[0]):
+            for r in _unsent(tx, reminders_due(self._board(tx, cohort)[0])):
                 n = self._notify(
                     tx,
                     r.person_id,

@@ -248,8 +248,19 @@ def test_the_board_overview_is_the_board_coaching_list_and_reminders_at_once(
         expected[k] = expected.get(k, 0) + 1
     assert counted == expected
     assert all(b.send_at > overview.board.now for b in overview.upcoming)
+    assert overview.sent == 0
     sent = world.community.send_reminders(COACH, cohort.id)
     assert {(n.person_id, n.key) for n in sent} == {(r.person_id, r.key) for r in overview.due}
+    # once sent, the board lists them as sent, not as due
+    after = world.community.board_overview(COACH, cohort.id)
+    assert after.due == ()
+    assert after.sent == len(sent)
+    assert world.community.send_reminders(COACH, cohort.id) == []
+    # a member who falls behind later is due a reminder of their own
+    world.clock.advance(days=9)  # past day 20: the award checkpoint is missed too
+    later = world.community.board_overview(COACH, cohort.id)
+    assert later.due
+    assert not {(r.person_id, r.key) for r in later.due} & {(n.person_id, n.key) for n in sent}
     with pytest.raises(PermissionDenied):
         world.community.board_overview(L1, cohort.id)
 

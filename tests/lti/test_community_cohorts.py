@@ -131,9 +131,13 @@ def test_the_board_shows_chart_table_coaching_and_where_reminders_go(
 def test_reminders_appear_on_the_members_page_once(course: dict, client: Any) -> None:
     base = f"/community/cohorts/{course['cohort']}"
     _, board = page(client, f"{base}/board", course["teacher"])
+    assert "2 reminders due now, not sent yet" in board
     resp = post(client, f"{base}/reminders", course["teacher"], board)
     assert resp.status_code == 303
     assert "sent=2" in resp.headers["Location"]
+    _, board = page(client, f"{base}/board", course["teacher"])
+    assert "due now, not sent yet" not in board
+    assert "Every reminder due now has been sent (2 in members" in board
     resp = post(client, f"{base}/reminders", course["teacher"], board)
     assert "sent=0" in resp.headers["Location"]
     status, html = page(client, "/community/me", course["ana"])

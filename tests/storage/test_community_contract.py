@@ -128,6 +128,12 @@ def test_notifications_once_per_key(store: Any) -> None:
     with store.transaction() as tx:
         assert tx.find_notification_by_key("p", "k").id == "ntf_1"
         assert tx.find_notification_by_key("p", "") is None
+        assert tx.find_notification_keys(["p", "q", "r"], ["k", "other", ""]) == {
+            ("p", "k"),
+            ("q", "k"),
+        }
+        assert tx.find_notification_keys(["r"], ["k"]) == set()
+        assert tx.find_notification_keys([], ["k"]) == set()
         tx.update_notification(note(3).mark_read(NOW))
         page = tx.list_notifications("p", limit=2)
         assert [n.id for n in page.items] == ["ntf_3", "ntf_2"]

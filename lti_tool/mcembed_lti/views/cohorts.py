@@ -185,6 +185,7 @@ def board(cohort_id: str) -> Any:
         chart=board_chart_svg(b),
         coaching=overview.coaching,
         due=overview.due,
+        sent=overview.sent,
         upcoming=overview.upcoming,
         names={r.member.person_id: r.member.display_name for r in b.rows},
         table_rows=_board_rows(b),

@@ -165,6 +165,16 @@ class CommunityMemoryRepositories:
                 return n
         return None
 
+    def find_notification_keys(
+        self, person_ids: Sequence[str], keys: Sequence[str]
+    ) -> set[tuple[str, str]]:
+        people, wanted = set(person_ids), {k for k in keys if k}
+        return {
+            (n.person_id, n.key)
+            for n in self.community.notifications.values()
+            if n.person_id in people and n.key in wanted
+        }
+
     def update_notification(self, notification: Notification) -> None:
         if notification.id not in self.community.notifications:
             raise NotFound(f"No notification {notification.id!r}.")

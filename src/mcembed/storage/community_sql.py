@@ -236,6 +236,23 @@ class CommunitySqlRepositories(FactSqlRepositories):
         ).first()
         return from_data(Notification, row.document) if row else None
 
+    def find_notification_keys(
+        self, person_ids: Sequence[str], keys: Sequence[str]
+    ) -> set[tuple[str, str]]:
+        wanted = {k for k in keys if k}
+        if not wanted or not person_ids:
+            return set()
+        n = t.notifications
+        found: set[tuple[str, str]] = set()
+        for part in chunks(list(dict.fromkeys(person_ids))):
+            rows = self.conn.execute(
+                select(n.c.person_id, n.c.key).where(
+                    n.c.person_id.in_(part), n.c.key.in_(sorted(wanted))
+                )
+            )
+            found.update((r.person_id, r.key) for r in rows)
+        return found
+
     def update_notification(self, notification: Notification) -> None:
         n = t.notifications
         done = self.conn.execute(

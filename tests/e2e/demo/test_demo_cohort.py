@@ -62,6 +62,10 @@ def test_the_instructor_reaches_the_seeded_board_from_the_course_menu(
         assert coaching.is_visible()
         content = frame.content()
         assert "Sofia Rossi" in content.split("Who needs a coaching visit", 1)[1]
+        # the seeded facilitator sent the reminders due so far: none is listed as due
+        reminders = content.split('id="reminders"', 1)[1]
+        assert "Every reminder due now has been sent" in reminders
+        assert "not sent yet" not in reminders
         no_violations(axe, frame)
         no_violations(axe, page)
         shoot(page, "demo-cohort-board")
