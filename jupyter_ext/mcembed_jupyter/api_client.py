@@ -52,12 +52,22 @@ DEFAULT_TIMEOUT = (3.05, 10.0)
 NEW_TOKEN = "Make a new token on your course's learner page and connect again."
 
 
-class ConnectionFailed(McembedError):
+class _SaidInNotebooks:
+    """An error about the connection, not about the learner's code: a notebook
+    shows its message alone, without the call stack through this package
+    (IPython asks an exception for ``_render_traceback_``); scripts still get
+    the whole traceback."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+class ConnectionFailed(_SaidInNotebooks, McembedError):
     """The tool did not answer (network down, server unavailable, too busy), or the
     address is not an mcembed tool. What was typed is kept on this computer."""
 
 
-class TokenRejected(PermissionDenied):
+class TokenRejected(_SaidInNotebooks, PermissionDenied):
     """The tool did not accept the token (401): unknown, expired or revoked.
 
     ``code`` is the API's error code (``unauthenticated``, ``token_expired``,

@@ -20,6 +20,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from .api_backend import ApiBackend
+from .api_client import NEW_TOKEN, TokenRejected
 from .panel import Panel, escape
 
 __all__ = ["ConnectForm", "connect", "connected_backend", "disconnect"]
@@ -77,7 +78,17 @@ def connected_backend(folder: str | os.PathLike[str] | None = None) -> ApiBacken
         url = os.environ.get("MCEMBED_URL", "").strip()
         token = os.environ.get("MCEMBED_TOKEN", "").strip()
         if url and token:
-            _current = ApiBackend.connect(url, token, drafts_folder=_drafts(folder))
+            try:
+                _current = ApiBackend.connect(url, token, drafts_folder=_drafts(folder))
+            except TokenRejected as e:
+                lead = str(e).removesuffix(NEW_TOKEN).strip()
+                raise TokenRejected(
+                    f"{lead} It came from the MCEMBED_TOKEN environment variable: ask "
+                    "whoever runs your notebooks to set a new one, or make a new token "
+                    "on your course's learner page and run mcembed_jupyter.connect() "
+                    "to paste it.",
+                    e.code,
+                ) from None
     return _current
 
 

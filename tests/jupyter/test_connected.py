@@ -341,6 +341,51 @@ def test_environment_variables_connect_a_workshop(
     assert ws.backend.drafts_folder == tmp_path / "instance" / "drafts"
 
 
+def test_a_wrong_token_in_the_environment_says_where_it_came_from(
+    transport: WSGITransport,
+    tmp_path: Path,
+    namespace: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import requests
+
+    monkeypatch.setenv("MCEMBED_URL", URL)
+    monkeypatch.setenv("MCEMBED_TOKEN", "mcl_" + "wrong" * 8)
+    monkeypatch.setattr(requests, "Session", lambda: transport.session)  # type: ignore[attr-defined]
+    with pytest.raises(TokenRejected, match="MCEMBED_TOKEN environment variable") as caught:
+        Workshop(DATA_CREDENTIAL, folder=tmp_path, namespace=namespace)
+    assert "wrong" not in str(caught.value)
+    assert "did not accept your token" in str(caught.value)
+
+
+def test_a_notebook_shows_a_connection_error_as_its_message_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """In IPython (a notebook's kernel) the message, not a stack through the package."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.user_ns["TokenRejected"] = TokenRejected
+        shell.user_ns["ConnectionFailed"] = ConnectionFailed
+        shell.run_cell(
+            "def deep():\n    raise TokenRejected('The tool did not accept your token.')"
+        )
+        shell.run_cell("deep()")
+        out = capsys.readouterr().out
+        assert "TokenRejected: The tool did not accept your token." in out
+        assert "Traceback" not in out
+        assert "deep" not in out
+        shell.run_cell("raise ConnectionFailed('http://tool.test did not answer.')")
+        assert capsys.readouterr().out.strip() == (
+            "ConnectionFailed: http://tool.test did not answer."
+        )
+        shell.run_cell("raise ValueError('a bug of the learner')")  # others: as ever
+        assert "Traceback" in capsys.readouterr().out
+    finally:
+        InteractiveShell.clear_instance()
+
+
 def test_an_address_that_is_not_the_tool_says_so(tmp_path: Path) -> None:
     """A web server without the API answers 404 HTML: the message names the address."""
 
