@@ -37,6 +37,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -222,6 +223,46 @@ def _upsert_statement(dialect: str, table: Any) -> Any:
     return found
 
 
+def pg_fact_upsert(table: Any, prefix: str, rows: int = 1, source: Any = None) -> Any:
+    """The upsert of ``rows`` facts into ``table`` as a PostgreSQL statement to
+    ride along with the write they describe (a data-modifying CTE); its values
+    are the parameters ``{prefix}{n}_{column}`` (``fact_params``). With
+    ``source`` (a CTE) the fact is written once per row ``source`` yields: only
+    if the write it describes happened."""
+    binds = [
+        {c.name: bindparam(f"{prefix}{n}_{c.name}", type_=c.type) for c in table.columns}
+        for n in range(rows)
+    ]
+    columns = [c.name for c in table.columns]
+    # (a list of VALUES rows would make the statement one SQLAlchemy cannot cache)
+    if source is not None:
+        insert = pg_insert(table).from_select(
+            columns, select(*binds[0].values()).select_from(source)
+        )
+    elif rows == 1:
+        insert = pg_insert(table).values(binds[0])
+    else:
+        insert = pg_insert(table).from_select(
+            columns, union_all(*(select(*b.values()) for b in binds))
+        )
+    keys = [c.name for c in table.primary_key.columns]
+    newer = _NEWER.get(table.name)
+    return insert.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys},
+        where=None if newer is None else newer(insert.excluded),
+    )
+
+
+def fact_params(table: Any, prefix: str, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The parameters of ``pg_fact_upsert(table, prefix, len(rows))``."""
+    return {
+        f"{prefix}{n}_{c.name}": row.get(c.name)
+        for n, row in enumerate(rows)
+        for c in table.columns
+    }
+
+
 def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows``, replacing what is there (a submission's fact only by a
     newer revision)."""
@@ -334,19 +375,31 @@ class FactSqlRepositories:
                 return s
         return self.find_submission(submission_id)
 
-    def _note_submission(self, submission: Submission) -> None:
-        _upsert(self.conn, t.submission_facts, [_fact_row(submission_fact(submission))])
+    def _submission_fact(self, submission: Submission) -> dict[str, Any]:
+        return _fact_row(submission_fact(submission))
 
-    def _note_review(self, review: Review) -> None:
+    def _review_facts(self, review: Review) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         submission = self._source(review.submission_id)
         if submission is None:  # pragma: no cover - reviews follow their submission
+            return None
+        return _review_rows(review_fact(review, submission))
+
+    def _award_fact(self, award: Award) -> dict[str, Any]:
+        return _award_row(award, self._source(award.submission_id))
+
+    def _note_submission(self, submission: Submission) -> None:
+        _upsert(self.conn, t.submission_facts, [self._submission_fact(submission)])
+
+    def _note_review(self, review: Review) -> None:
+        facts = self._review_facts(review)
+        if facts is None:  # pragma: no cover - reviews follow their submission
             return
-        row, unmet = _review_rows(review_fact(review, submission))
+        row, unmet = facts
         _upsert(self.conn, t.review_facts, [row])
         _upsert(self.conn, t.review_unmet, unmet)
 
     def _note_award(self, award: Award) -> None:
-        _upsert(self.conn, t.award_facts, [_award_row(award, self._source(award.submission_id))])
+        _upsert(self.conn, t.award_facts, [self._award_fact(award)])
 
     # --- reading --------------------------------------------------------------------
     def _scope(self, table: Any, where: FactFilter) -> list[Any]:

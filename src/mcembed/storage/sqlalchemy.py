@@ -72,6 +72,7 @@ from .base import (
     Transaction,
 )
 from .community_sql import CommunitySqlRepositories
+from .facts_sql import fact_params, pg_fact_upsert
 from .lti_sql import LtiSqlRepositories
 
 __all__ = ["SqlStore", "StorageError", "make_engine"]
@@ -166,6 +167,38 @@ class _Q:
         .order_by(t.awards.c.issued_at.desc(), t.awards.c.id.desc())
         .limit(1)
     )
+
+
+class _PgWithFacts:
+    """PostgreSQL statements that write a submission, review or award together
+    with the facts describing it, as data-modifying CTEs: one round trip where
+    SQLite takes one statement each. Built once per shape."""
+
+    @staticmethod
+    @functools.cache
+    def submission_update() -> Any:
+        """The conditional update; its fact only if the update happened. Returns
+        how many submissions it updated (0: someone changed it first)."""
+        updated = _Q.submission_update.returning(t.submissions.c.id).cte("updated")
+        fact = pg_fact_upsert(t.submission_facts, "sf", source=updated).cte("fact")
+        return select(func.count()).select_from(updated).add_cte(fact)
+
+    @staticmethod
+    @functools.cache
+    def review_insert(unmet: int) -> Any:
+        r = t.reviews
+        stmt: Any = insert(r).values({c.name: bindparam(c.name, type_=c.type) for c in r.c})
+        stmt = stmt.add_cte(pg_fact_upsert(t.review_facts, "rf").cte("review_fact"))
+        if unmet:
+            stmt = stmt.add_cte(pg_fact_upsert(t.review_unmet, "ru", unmet).cte("unmet"))
+        return stmt
+
+    @staticmethod
+    @functools.cache
+    def award_insert() -> Any:
+        a = t.awards
+        stmt: Any = insert(a).values({c.name: bindparam(c.name, type_=c.type) for c in a.c})
+        return stmt.add_cte(pg_fact_upsert(t.award_facts, "af").cte("award_fact"))
 
 
 def _catalog_filters(query: CatalogQuery, credential_id: Any) -> list[Any]:
@@ -592,27 +625,32 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
 
     def update_submission(self, submission: Submission, expected_revision: int) -> Submission:
         row = _submission_row(submission)
-        done = self.conn.execute(
-            _Q.submission_update,
-            {
-                "sid": submission.id,
-                "expected": expected_revision,
-                "state": row["state"],
-                "items": row["items"],
-                "attempts": row["attempts"],
-                "history": row["history"],
-                "new_revision": expected_revision + 1,
-                "updated_at": submission.updated_at,
-            },
-        )
-        if done.rowcount != 1:
+        stored = replace(submission, revision=expected_revision + 1)
+        params = {
+            "sid": submission.id,
+            "expected": expected_revision,
+            "state": row["state"],
+            "items": row["items"],
+            "attempts": row["attempts"],
+            "history": row["history"],
+            "new_revision": expected_revision + 1,
+            "updated_at": submission.updated_at,
+        }
+        if self.sqlite:
+            updated = self.conn.execute(_Q.submission_update, params).rowcount
+        else:
+            fact = fact_params(t.submission_facts, "sf", [self._submission_fact(stored)])
+            updated = self.conn.execute(
+                _PgWithFacts.submission_update(), {**params, **fact}
+            ).scalar_one()
+        if updated != 1:
             raise AlreadyDecided(
                 f"Submission {submission.id} was changed by someone else "
                 "(another reviewer may have decided it); reload it and try again."
             )
-        stored = replace(submission, revision=expected_revision + 1)
         self.seen.append(stored)
-        self._note_submission(stored)
+        if self.sqlite:
+            self._note_submission(stored)
         return stored
 
     def find_open_submission(
@@ -647,19 +685,29 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
 
     # --- reviews ----------------------------------------------------------------
     def add_review(self, review: Review) -> None:
+        params = {
+            "id": review.id,
+            "submission_id": review.submission_id,
+            "attempt": review.attempt,
+            "reviewer_id": review.reviewer_id,
+            "passed": review.passed,
+            "document": to_data(review),
+            "created_at": review.created_at,
+        }
+        facts = None if self.sqlite else self._review_facts(review)
+        if facts is None:
+            self.conn.execute(_Q.review_insert, params)
+            self._note_review(review)
+            return
+        row, unmet = facts
         self.conn.execute(
-            _Q.review_insert,
+            _PgWithFacts.review_insert(len(unmet)),
             {
-                "id": review.id,
-                "submission_id": review.submission_id,
-                "attempt": review.attempt,
-                "reviewer_id": review.reviewer_id,
-                "passed": review.passed,
-                "document": to_data(review),
-                "created_at": review.created_at,
+                **params,
+                **fact_params(t.review_facts, "rf", [row]),
+                **fact_params(t.review_unmet, "ru", unmet),
             },
         )
-        self._note_review(review)
 
     def list_reviews(self, submission_id: str) -> list[Review]:
         r = t.reviews
@@ -706,7 +754,11 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
 
     def add_award(self, award: Award) -> None:
         try:
-            self.conn.execute(_Q.award_insert, self._award_row(award))
+            if self.sqlite:
+                self.conn.execute(_Q.award_insert, self._award_row(award))
+            else:
+                fact = fact_params(t.award_facts, "af", [self._award_fact(award)])
+                self.conn.execute(_PgWithFacts.award_insert(), {**self._award_row(award), **fact})
         except IntegrityError:
             what = (
                 f"submission {award.submission_id}"
@@ -714,7 +766,8 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
                 else f"stack {award.credential_id}"
             )
             raise Conflict(f"{what} already has an award for learner {award.learner_id}") from None
-        self._note_award(award)
+        if self.sqlite:
+            self._note_award(award)
 
     def find_latest_award(
         self, learner_id: str, credential_id: str, course_id: str
