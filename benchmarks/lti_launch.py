@@ -9,7 +9,8 @@ Python client pool runs flows at 1, 8 and 32 concurrent clients against:
             from the shared store, the launch recorded, the learner's
             credential page rendered from the database)
   reference a minimal Flask + pylti1p3 handler rendering a bare page
-            (benchmarks/lti_reference.py), measured in the same run
+            (benchmarks/lti_reference.py), measured in the same run: both
+            are served at once and take turns, in rounds at every level
 
 on SQLite, and on PostgreSQL + Redis when --postgres and --redis (or
 MCEMBED_TEST_POSTGRES_URL and MCEMBED_TEST_REDIS_URL) are given. Prints flows
@@ -51,6 +52,7 @@ ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 CREDENTIAL = "digital-formative-assessment"
+ROUNDS = 3  # turns each app takes at every level
 
 
 def free_port() -> int:
@@ -159,8 +161,9 @@ def flow(base: str, platform: Platform, user: str) -> None:
         raise RuntimeError(f"launch answered {r.status_code}: {r.text[:300]}")
 
 
-def load(base: str, platform: Platform, clients: int, seconds: float) -> dict[str, float]:
-    """Run flows from ``clients`` threads for ``seconds``; flows/s and latencies."""
+def load(base: str, platform: Platform, clients: int, seconds: float) -> tuple[list[float], float]:
+    """Run flows from ``clients`` threads for ``seconds``: each flow's latency,
+    and the time it took."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -171,7 +174,7 @@ def load(base: str, platform: Platform, clients: int, seconds: float) -> dict[st
         while time.monotonic() < stop:
             t0 = time.perf_counter()
             try:
-                flow(base, platform, f"u{n}-{i}")
+                flow(base, platform, f"u{n}-{i}-{uuid.uuid4().hex[:6]}")
             except Exception as e:  # counted, reported
                 with lock:
                     errors.append(str(e)[:200])
@@ -181,8 +184,6 @@ def load(base: str, platform: Platform, clients: int, seconds: float) -> dict[st
             with lock:
                 latencies.append(time.perf_counter() - t0)
 
-    flow(base, platform, "warm-1")
-    flow(base, platform, "warm-2")
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for t in threads:
@@ -190,11 +191,15 @@ def load(base: str, platform: Platform, clients: int, seconds: float) -> dict[st
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
-    latencies.sort()
     if errors:
         print(f"    {len(errors)} failed flows, e.g. {errors[0]}")
+    return latencies, elapsed
+
+
+def figures(latencies: list[float], elapsed: float) -> dict[str, float]:
     if not latencies:
         return {"rate": 0.0, "p50": 0.0, "p99": 0.0}
+    latencies = sorted(latencies)
     return {
         "rate": len(latencies) / elapsed,
         "p50": statistics.median(latencies) * 1000,
@@ -249,11 +254,27 @@ def run_backend(
         "BENCH_JWKS": json.dumps({"keys": [platform.jwk]}),
         "BENCH_TOOL_KEY": tool_key,
     }
-    results: dict[str, dict[int, dict[str, float]]] = {}
-    with gunicorn("mcembed_lti:create_app()", env) as ours:
-        results["mcembed"] = {c: load(ours, platform, c, seconds) for c in levels}
-    with gunicorn("lti_reference:create_app()", ref_env, chdir=HERE) as ref:
-        results["reference"] = {c: load(ref, platform, c, seconds) for c in levels}
+    # Both apps are up at once and take turns, a share of the time each in
+    # ROUNDS rounds at every level: load the machine picks up now and then
+    # falls on both alike. An app waiting for its turn uses no CPU.
+    results: dict[str, dict[int, dict[str, float]]] = {"mcembed": {}, "reference": {}}
+    with (
+        gunicorn("mcembed_lti:create_app()", env) as ours,
+        gunicorn("lti_reference:create_app()", ref_env, chdir=HERE) as ref,
+    ):
+        apps = {"mcembed": ours, "reference": ref}
+        for base in apps.values():
+            for n in range(4):  # warm both workers of each
+                flow(base, platform, f"warm-{n}-{uuid.uuid4().hex[:6]}")
+        for c in levels:
+            runs: dict[str, tuple[list[float], float]] = {app: ([], 0.0) for app in apps}
+            for _ in range(ROUNDS):
+                for app, base in apps.items():
+                    latencies, elapsed = load(base, platform, c, seconds / ROUNDS)
+                    kept, total = runs[app]
+                    runs[app] = (kept + latencies, total + elapsed)
+            for app in apps:
+                results[app][c] = figures(*runs[app])
     print(f"\n{name}: full launch flows (login, auth redirect, id_token post, page), gunicorn -w 2")
     print(
         f"  {'clients':>7}  {'app':<9}  {'flows/s':>8}  {'p50 ms':>7}  {'p99 ms':>7}"
