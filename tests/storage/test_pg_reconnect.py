@@ -3,7 +3,6 @@ proxy's idle timeout) is replaced before use, not handed to a transaction."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +12,7 @@ from mcembed.config import normalize_database_url
 from mcembed.storage import SqlStore
 from mcembed.storage import sqlalchemy as sql
 from mcembed.storage.sqlalchemy import StorageError, make_engine
-from stores import POSTGRES_URL
+from stores import POSTGRES_URL, scratch_schema
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES_URL, reason="set MCEMBED_TEST_POSTGRES_URL to test against PostgreSQL"
@@ -22,21 +21,12 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def store() -> Iterator[SqlStore]:
-    schema = f"reconnect_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(normalize_database_url(POSTGRES_URL))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(
-        normalize_database_url(POSTGRES_URL) + f"?options=-csearch_path%3D{schema}"
-    )
-    store = SqlStore(engine=engine, migrate=True)
-    try:
-        yield store
-    finally:
-        store.close()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema("reconnect") as url:
+        store = SqlStore(engine=make_engine(url), migrate=True)
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 def _kill_pooled_connections(store: SqlStore) -> None:

@@ -4,18 +4,16 @@ before it so they take that form."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, text
 
-from mcembed.config import normalize_database_url
 from mcembed.storage import SqlStore
 from mcembed.storage.base import CatalogQuery
 from mcembed.storage.migrate import upgrade
 from mcembed.storage.sqlalchemy import begin, make_engine
-from stores import POSTGRES_URL
+from stores import POSTGRES_URL, scratch_schema
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES_URL, reason="set MCEMBED_TEST_POSTGRES_URL to test against PostgreSQL"
@@ -26,20 +24,12 @@ WORDS = " ".join(f"word{n} classroom discussion protocols" for n in range(400))
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    schema = f"search_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(normalize_database_url(POSTGRES_URL))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(
-        normalize_database_url(POSTGRES_URL) + f"?options=-csearch_path%3D{schema}"
-    )
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema("search") as url:
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def test_search_vectors_move_into_their_rows(engine: Engine) -> None:

@@ -4,20 +4,17 @@ the first write on the unit is one transaction that commits or rolls back whole.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
 
 from mcembed import Issuer
-from mcembed.config import normalize_database_url
 from mcembed.errors import Conflict
 from mcembed.storage import SqlStore
 from mcembed.storage.base import PackRecord
 from mcembed.storage.sqlalchemy import make_engine
-from stores import POSTGRES_URL
+from stores import POSTGRES_URL, scratch_schema
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES_URL, reason="set MCEMBED_TEST_POSTGRES_URL to test against PostgreSQL"
@@ -29,21 +26,14 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 @pytest.fixture
 def stores() -> Iterator[tuple[SqlStore, SqlStore]]:
     """Two stores (two pools) on one fresh schema: a unit and an onlooker."""
-    schema = f"units_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(normalize_database_url(POSTGRES_URL))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = normalize_database_url(POSTGRES_URL) + f"?options=-csearch_path%3D{schema}"
-    first = SqlStore(engine=make_engine(url), migrate=True)
-    second = SqlStore(engine=make_engine(url))
-    try:
-        yield first, second
-    finally:
-        first.close()
-        second.close()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema("units") as url:
+        first = SqlStore(engine=make_engine(url), migrate=True)
+        second = SqlStore(engine=make_engine(url))
+        try:
+            yield first, second
+        finally:
+            first.close()
+            second.close()
 
 
 def pack(pack_id: str) -> PackRecord:

@@ -992,10 +992,6 @@ class _WriteBegins:
             self._write()
         return self._conn.execute(statement, *args, **kwargs)
 
-    def exec_driver_sql(self, statement: str, *args: Any, **kwargs: Any) -> Any:
-        self._write()
-        return self._conn.exec_driver_sql(statement, *args, **kwargs)
-
     def begin_nested(self) -> Any:
         self._write()
         return self._conn.begin_nested()
