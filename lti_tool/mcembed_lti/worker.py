@@ -43,9 +43,11 @@ def run_worker(
     """Run until stopped (or, with ``burst``, until nothing is due)."""
     tool = worker_tool()
     if tool.redis is None:
-        reminded = 0.0
+        # None, not 0.0: the monotonic clock starts near 0 at boot, so "never" must
+        # not be a number, or a worker started soon after a boot sends nothing
+        reminded: float | None = None
         while True:
-            if time.monotonic() - reminded >= remind_every:
+            if reminded is None or time.monotonic() - reminded >= remind_every:
                 send_due_reminders(tool.service)
                 reminded = time.monotonic()
             counts = deliver_due(tool.lms, tool.sender)
