@@ -16,6 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _as_in_a_terminal() -> None:
+    # A shell without job control starts background commands with SIGINT
+    # ignored, and Python then keeps it ignored: give the demo the Ctrl-C a
+    # person's terminal would, whatever runs the tests.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(instance: Path, *args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MCEMBED_")}
     proc = subprocess.Popen(
@@ -36,6 +43,7 @@ def start(instance: Path, *args: str) -> tuple[subprocess.Popen[str], str, list[
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_as_in_a_terminal,
     )
     lines: list[str] = []
     assert proc.stdout is not None
@@ -43,13 +51,13 @@ def start(instance: Path, *args: str) -> tuple[subprocess.Popen[str], str, list[
         lines.append(line.rstrip())
         if line.startswith("Open "):
             return proc, line.split(" ", 1)[1].strip(), lines
-    proc.wait(timeout=10)
+    proc.wait(timeout=60)
     pytest.fail("mcembed demo printed no URL:\n" + "\n".join(lines))
 
 
-def stop(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=30)
+def stop(proc: subprocess.Popen[str], how: signal.Signals = signal.SIGINT) -> str:
+    proc.send_signal(how)
+    out, _ = proc.communicate(timeout=120)
     return out
 
 
@@ -60,7 +68,7 @@ def test_demo_prints_its_url_answers_stops_and_restarts(tmp_path: Path) -> None:
         assert url.startswith("http://127.0.0.1:")
         assert url.endswith("/practice/")
         assert not any("reusing" in line for line in lines)
-        with urllib.request.urlopen(url, timeout=10) as resp:
+        with urllib.request.urlopen(url, timeout=60) as resp:
             page = resp.read().decode()
         assert "Teaching with Evidence (Spring 2027)" in page
     finally:
@@ -73,10 +81,12 @@ def test_demo_prints_its_url_answers_stops_and_restarts(tmp_path: Path) -> None:
     proc, url, lines = start(instance)
     try:
         assert any("reusing it" in line for line in lines)
-        with urllib.request.urlopen(url.replace("/practice/", "/practice/people"), timeout=10) as r:
+        with urllib.request.urlopen(url.replace("/practice/", "/practice/people"), timeout=60) as r:
             assert "Lena Fischer" in r.read().decode()
     finally:
-        stop(proc)
+        out = stop(proc, signal.SIGTERM)  # as a service manager stops it
+    assert proc.returncode == 0, out
+    assert "Stopped." in out
 
 
 def test_demo_refuses_a_broken_pack_before_starting(tmp_path: Path) -> None:

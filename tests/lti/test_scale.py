@@ -136,13 +136,14 @@ def gunicorn(
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 120  # three workers importing on a busy machine
+    keys = None
+    while keys is None and time.monotonic() < deadline:
         try:
-            keys = requests.get(base + "/lti/jwks", timeout=1).json()
-            break
+            keys = requests.get(base + "/lti/jwks", timeout=5).json()
         except requests.RequestException:
-            time.sleep(0.1)
-    else:
+            time.sleep(0.2)
+    if keys is None:
         os.killpg(proc.pid, signal.SIGTERM)
         log.close()
         pytest.fail(f"gunicorn did not start: {(tmp_path / 'gunicorn.log').read_text()}")
@@ -152,8 +153,7 @@ def gunicorn(
     try:
         yield base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
+        stop(proc)
         log.close()
 
 
@@ -263,7 +263,18 @@ def worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_for(check: Any, seconds: float = 30) -> None:
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group and wait; SIGKILL it if a busy machine keeps it
+    past a minute (a warm shutdown first finishes the job in hand)."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def wait_for(check: Any, seconds: float = 120) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if check():
@@ -287,7 +298,7 @@ def test_a_killed_rq_worker_loses_nothing_and_the_gradebook_gets_the_score_once(
     wait_for(lambda: platform.token_requests >= 1)
     time.sleep(1.0)
     os.killpg(first.pid, signal.SIGKILL)
-    first.wait(timeout=10)
+    first.wait()
     platform.hang_scores.set()
     wait_for(lambda: len(platform.scores) == 1)
     engine = make_engine(normalize_database_url(scale_env["MCEMBED_DATABASE_URL"]))
@@ -309,12 +320,13 @@ def test_a_killed_rq_worker_loses_nothing_and_the_gradebook_gets_the_score_once(
                     "sent"
                 ]
 
-        wait_for(sent, 60)
+        wait_for(sent)
     finally:
-        if second is not None:
-            os.killpg(second.pid, signal.SIGTERM)
-            second.wait(timeout=10)
-        engine.dispose()
+        try:
+            if second is not None:
+                stop(second)
+        finally:
+            engine.dispose()  # or its pooled connection warns in whichever test runs next
     assert platform.score_posts == 2  # sent again after the crash...
     assert len(platform.scores) == 1  # ...with the same timestamp: one result in the gradebook
     assert platform.scores[0]["gradingProgress"] == "PendingManual"

@@ -96,21 +96,29 @@ def lms(tmp_path: Path, platform_key: Any, live_wsgi: Any) -> Iterator[Lms]:
 def open_tool(page: Any, lms: Lms, url_part: str, **kw: Any) -> Any:
     """Open the course page and wait until the tool's frame is at ``url_part``.
 
-    The frame is looked up afresh while waiting: a cross-site frame can be
-    swapped into another renderer as it navigates, and a stale handle then
-    never sees the URL change (nor answers ``content()``).
+    Every frame of the page is looked at afresh while waiting: a cross-site
+    frame can be swapped into another renderer as it navigates, and the handle
+    left behind (still named "tool") then never sees the URL change (nor
+    answers ``content()``). The deadline is generous: on a busy machine the
+    redirects alone take seconds.
     """
     page.goto(lms.course_url(**kw))
-    deadline = time.monotonic() + 30
+    return tool_frame(page, lms, url_part)
+
+
+def tool_frame(page: Any, lms: Lms, url_part: str) -> Any:
+    """The page's frame that is at ``url_part`` once it gets there (see ``open_tool``)."""
+    deadline = time.monotonic() + 120
     while True:
-        frame = page.frame(name="tool")
-        if frame is not None and url_part in frame.url:
-            frame.wait_for_load_state("load")
-            return frame
+        found = [f for f in page.frames if f is not page.main_frame and url_part in f.url]
+        if found:
+            found[-1].wait_for_load_state("load")
+            return found[-1]
         if time.monotonic() > deadline:
+            where = [f.url for f in page.frames if f is not page.main_frame]
             raise AssertionError(
-                f"after 30 s the tool frame is at {frame.url if frame else 'nothing'}, "
-                f"not {url_part}; the tool was asked for {lms.log.paths[-8:]}"
+                f"after 120 s no frame of the course page is at {url_part} (they are at "
+                f"{where}); the tool was asked for {lms.log.paths[-8:]}"
             )
         page.wait_for_timeout(200)
 
@@ -265,10 +273,8 @@ def test_deep_linking_picker_returns_links_to_the_course(
 def test_a_refused_launch_shows_a_clear_page(
     page: Any, lms: Lms, axe: Any, screenshot: Any
 ) -> None:
-    page.goto(lms.course_url(deployment_id="unknown-install", **LEARNER))
-    page.wait_for_function("document.querySelector('iframe.tool').src !== ''")
-    frame = page.frame(name="tool")
-    frame.wait_for_selector("text=What to tell your LMS administrator", timeout=30_000)
+    frame = open_tool(page, lms, "/lti/launch", deployment_id="unknown-install", **LEARNER)
+    frame.wait_for_selector("text=What to tell your LMS administrator")
     assert "unknown_deployment" in frame.content()
     check(frame, page, axe, screenshot, "lti-launch-refused")
 
@@ -301,9 +307,7 @@ def test_moodle_without_storage_offers_a_new_window_that_then_works(
 ) -> None:
     """No platform storage and no third-party cookies: the frame says so and the
     new window launches (its cookie is first-party there)."""
-    page.goto(lms.course_url(storage=False, **LEARNER))
-    page.wait_for_function("document.querySelector('iframe.tool').src !== ''")
-    frame = page.frame(name="tool")
+    frame = open_tool(page, lms, "/lti/login", storage=False, **LEARNER)
     frame.wait_for_selector("text=Open in a new window")
     check(frame, page, axe, screenshot, "lti-new-window-offer")
     with page.expect_popup() as popup_info:
@@ -344,8 +348,7 @@ def test_public_pages_share_verify_and_issuer(
         ("public-verify", "/verify"),
     ):
         page.goto(f"{lms.emulator.base}/frame?src={quote(lms.tool_url + path)}")
-        frame = page.frame(name="tool")
-        frame.wait_for_load_state("load")
+        frame = tool_frame(page, lms, lms.tool_url + path)
         check(frame, page, axe, screenshot, f"lti-{name}")
     png = page.request.get(f"{lms.tool_url}/credentials/{award_id}/badge.png").body()
     badge = tmp_path / "badge.png"
