@@ -315,3 +315,29 @@ def test_verify_reads_an_https_url_and_refuses_plain_http(
     plain = mcembed(instance, "verify", "http://wallet.example/badge.png")
     assert plain.returncode == 1
     assert "is not a file or an https:// URL" in plain.stderr
+
+
+def test_verify_refuses_a_badge_that_carries_two_credentials(
+    instance: Path, tmp_path: Path
+) -> None:
+    import io
+
+    import png as png_module
+
+    cohort = write_cohort(tmp_path / "cohort.csv", 2)
+    out = tmp_path / "out"
+    run(instance, "award", "--credential", CREDENTIAL, "--csv", str(cohort), "--out", str(out))
+    first, second = sorted((out / CREDENTIAL).glob("*.png"))
+    other = next(
+        c for t, c in png_module.Reader(bytes=second.read_bytes()).chunks() if t == b"iTXt"
+    )
+    buffer = io.BytesIO()
+    png_module.write_chunk(buffer, b"iTXt", other)
+    data = first.read_bytes()
+    crafted = tmp_path / "two.png"
+    crafted.write_bytes(data[:-12] + buffer.getvalue() + data[-12:])
+    assert mcembed(instance, "verify", str(first)).returncode == 0
+    result = mcembed(instance, "verify", str(crafted))
+    assert result.returncode == 1
+    assert "FAIL format: This PNG image carries 2 credentials" in result.stdout
+    assert "This credential is NOT valid." in result.stdout

@@ -4,7 +4,8 @@
   ``open_service`` builds it from the instance's issuer.
 - ``CredentialBuilder`` builds OB 3.0 credentials; ``ob2_*`` export OB 2.0.
 - ``sign_jwt`` and ``add_data_integrity_proof`` secure them; ``Verifier``
-  checks them; ``bake``/``unbake`` carry them in PNG and SVG images.
+  checks them; ``bake``/``unbake`` carry them in PNG and SVG images
+  (``baked_credentials`` finds every one an image carries: more than one is refused).
 - ``revocation_list``/``signed_revocation_list`` publish revocations.
 - ``award_files`` gives an award's badge as files to download (baked PNG
   and SVG, JSON, VC-JWT); ``instance_verifier`` verifies as the instance does.
@@ -16,6 +17,7 @@ from .art import badge_svg as badge_svg
 from .baking import BakedCredential as BakedCredential
 from .baking import OBVersion as OBVersion
 from .baking import bake as bake
+from .baking import baked_credentials as baked_credentials
 from .baking import unbake as unbake
 from .bulk import BulkResult as BulkResult
 from .bulk import CohortRow as CohortRow
@@ -89,6 +91,7 @@ __all__ = [
     "badge_png",
     "badge_svg",
     "bake",
+    "baked_credentials",
     "fetch_pinned",
     "find_revocation",
     "has_issuer",
