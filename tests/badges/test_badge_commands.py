@@ -385,3 +385,32 @@ def test_award_help_names_every_file_it_writes() -> None:
     result = CliRunner().invoke(cli, ["award", "--help"], terminal_width=200)
     assert ".jwt" in result.output
     assert "names learners by e-mail" in result.output
+
+
+def test_killing_a_bulk_award_leaves_no_worker_running(instance: Path, tmp_path: Path) -> None:
+    """kill -9 on `mcembed award` while its file writer runs: the writer ends too."""
+    import signal
+
+    from processes import descendants, gone, kill_all, wait_until
+
+    cohort = write_cohort(tmp_path / "cohort.csv", 5000)
+    files = ["--csv", str(cohort), "--out", str(tmp_path / "out")]
+    batches = ["--credential", CREDENTIAL, "--batch-size", "10"]
+    award = subprocess.Popen(
+        [sys.executable, "-m", "mcembed", "--instance", str(instance), "award", *files, *batches],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers = []
+    try:
+        workers = wait_until(lambda: descendants(award.pid), "the award has a worker process")
+        os.kill(award.pid, signal.SIGKILL)
+        award.wait()
+        wait_until(
+            lambda: all(gone(w) for w in workers),
+            f"the workers {[w.pid for w in workers]} of the killed award are gone",
+        )
+    finally:
+        award.kill()
+        award.wait()
+        kill_all(workers)

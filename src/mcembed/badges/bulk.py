@@ -38,6 +38,7 @@ from ..access import Actor
 from ..awards import Award
 from ..credentials import Credential
 from ..errors import Location, Problem, ValidationError
+from ..parent_death import die_with_parent
 from ..people import Person
 from ..service import Service
 from .baking import baker
@@ -186,8 +187,10 @@ class _FileWriter:
 _WORKER: _FileWriter | None = None
 
 
-def _start_worker(png: bytes, svg: bytes) -> None:
+def _start_worker(png: bytes, svg: bytes, parent_pid: int) -> None:
     global _WORKER
+    # a parent killed outright (kill -9) cannot stop its worker: it goes too
+    die_with_parent(parent_pid)
     # Ctrl-C goes to the whole process group: the worker finishes the batch
     # it holds (every file whole) and the parent stops after it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -265,7 +268,7 @@ def award_cohort(
             max_workers=1,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_start_worker,
-            initargs=(png, svg),
+            initargs=(png, svg, os.getpid()),
         )
     pending: list[Future[int]] = []
     try:
