@@ -7,6 +7,8 @@
   checks them; ``bake``/``unbake`` carry them in PNG and SVG images
   (``baked_credentials`` finds every one an image carries: more than one is refused).
 - ``revocation_list``/``signed_revocation_list`` publish revocations.
+- ``HostedDocuments`` is what the public URLs in signed documents serve
+  (achievements, badge images, the OB 2.0 documents).
 - ``award_files`` gives an award's badge as files to download (baked PNG
   and SVG, JSON, VC-JWT); ``instance_verifier`` verifies as the instance does.
 - ``init_issuer``, ``rotate_issuer_key``, ``load_issuer`` manage the issuer.
@@ -30,6 +32,10 @@ from .contexts import fetch_pinned as fetch_pinned
 from .downloads import BadgeFile as BadgeFile
 from .downloads import award_files as award_files
 from .downloads import badge_images as badge_images
+from .hosting import HostedAchievement as HostedAchievement
+from .hosting import HostedAssertion as HostedAssertion
+from .hosting import HostedDocuments as HostedDocuments
+from .hosting import HostedImage as HostedImage
 from .issuers import IdentityKind as IdentityKind
 from .issuers import IssuerIdentity as IssuerIdentity
 from .issuers import IssuerProfile as IssuerProfile
@@ -48,6 +54,7 @@ from .openbadges import CredentialBuilder as CredentialBuilder
 from .openbadges import PublicUrls as PublicUrls
 from .openbadges import ob2_assertion as ob2_assertion
 from .openbadges import ob2_badge_class as ob2_badge_class
+from .openbadges import ob2_hosted_assertion as ob2_hosted_assertion
 from .openbadges import ob2_issuer as ob2_issuer
 from .signing import add_data_integrity_proof as add_data_integrity_proof
 from .signing import sign_jwt as sign_jwt
@@ -71,6 +78,10 @@ __all__ = [
     "CohortRow",
     "ContextLoader",
     "CredentialBuilder",
+    "HostedAchievement",
+    "HostedAssertion",
+    "HostedDocuments",
+    "HostedImage",
     "IdentityKind",
     "IssuerIdentity",
     "IssuerKey",
@@ -101,6 +112,7 @@ __all__ = [
     "load_issuer",
     "ob2_assertion",
     "ob2_badge_class",
+    "ob2_hosted_assertion",
     "ob2_issuer",
     "open_recognizer",
     "read_cohort_csv",
