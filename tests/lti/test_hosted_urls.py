@@ -282,6 +282,7 @@ def test_the_achievement_page_escapes_and_names_every_criterion(issuing: Any) ->
     # a badge tool with no Accept header at all gets the document
     plain = app.test_client().get(f"/achievements/{CRED}/1")
     assert plain.mimetype == "application/ld+json"
+    assert "Accept" in plain.headers["Vary"]  # caches keep the page and the document apart
 
 
 def test_a_revoked_award_is_gone_from_ob2_hosted_verification(issuing: Any) -> None:

@@ -40,6 +40,27 @@ def _wants(types: list[str]) -> bool:
     return best in types
 
 
+# the routes whose answer depends on Accept: caches must keep one copy per kind
+_NEGOTIATED = frozenset(
+    (
+        "issuer",
+        "credential",
+        "status",
+        "achievement",
+        "assertion_ob2",
+        "issuer_ob2",
+        "achievement_ob2",
+    )
+)
+
+
+@bp.after_request
+def _vary_on_accept(response: Response) -> Response:
+    if (request.endpoint or "").removeprefix("public.") in _NEGOTIATED:
+        response.vary.add("Accept")
+    return response
+
+
 def _prefers_html() -> bool:
     """A browser asks for HTML first; anything else (``*/*``, no Accept, JSON)
     gets the JSON-LD document."""
