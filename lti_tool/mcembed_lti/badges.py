@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from mcembed import Award, BadgeError, Service
 from mcembed.badges import (
+    BadgeRecognizer,
+    HostedDocuments,
     IssuerIdentity,
     KeyResolver,
     Verification,
@@ -60,6 +62,12 @@ class Badges:
         self._fetch = fetch
         self._images: dict[tuple[str, str], tuple[bytes, bytes]] = {}
         self._lock = threading.Lock()
+        # the documents behind the other URLs the issuer signs into credentials
+        self.hosted: HostedDocuments | None = (
+            HostedDocuments(service.store, service.blobs, recognizer)
+            if isinstance(recognizer, BadgeRecognizer)
+            else None
+        )
 
     @property
     def enabled(self) -> bool:

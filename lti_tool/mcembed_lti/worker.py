@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from mcembed import Actor
+from mcembed.parent_death import children_die_with_this_process
 
 from . import worker_tool
 from .grades import deliver_due, queue_name, rq_sweep
@@ -72,6 +73,10 @@ def run_worker(
                     reminded = time.monotonic()
 
         threading.Thread(target=sweeper, name="mcembed-sweeper", daemon=True).start()
+    # the scheduler is a forked child holding the scheduler lock: if this worker is
+    # killed outright (kill -9) it gets SIGTERM, releases the lock and stops, so
+    # the next worker schedules at once
+    children_die_with_this_process()
     # jobs run in this process (no fork per job): the database pool and the access
     # tokens are kept, and a killed worker takes its job with it (its lease runs out)
     SimpleWorker([queue], connection=tool.redis).work(burst=burst, with_scheduler=not burst)

@@ -839,14 +839,21 @@ def revoke(state: _State, award_id: str, reason: str) -> None:
     "csv_file",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Learners: a header row with id (or learner_id) and optionally name, email, course_id.",
+    help=(
+        "Learners: a header row with id (or learner_id) and optionally name, email, "
+        "course_id. A file with an email column and no id column names learners by "
+        "e-mail: each learner's id is their address in lower case."
+    ),
 )
 @click.option(
     "--out",
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for each learner's credential (.json, .jwt) and baked badge (.png, .svg).",
+    help=(
+        "Folder for each learner's credential (.jwt VC-JWT, .json with its Data "
+        "Integrity proof) and baked badge (.png, .svg)."
+    ),
 )
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
 @pass_state

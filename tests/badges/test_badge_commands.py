@@ -112,10 +112,10 @@ def test_bulk_award_then_verify_revoke_verify(instance: Path, tmp_path: Path) ->
         instance, "award", "--credential", CREDENTIAL, "--csv", str(cohort), "--out", str(out)
     )
     assert result.exit_code == 0, result.output
-    assert "Awarded 5, already held 0; wrote 15 files" in result.output
+    assert "Awarded 5, already held 0; wrote 20 files" in result.output
     folder = out / CREDENTIAL
     suffixes = {p.suffix for p in folder.iterdir() if p.name != "awards.csv"}
-    assert suffixes == {".png", ".svg", ".json"}
+    assert suffixes == {".png", ".svg", ".json", ".jwt"}
     with (folder / "awards.csv").open() as f:
         index = list(csv.DictReader(f))
     assert [r["learner_id"] for r in index] == [f"learner-{i}" for i in range(5)]
@@ -141,6 +141,11 @@ def test_bulk_award_then_verify_revoke_verify(instance: Path, tmp_path: Path) ->
     } in report["checks"]
     other = mcembed(instance, "verify", str(folder / f"{index[1]['file']}.svg"))
     assert other.returncode == 0
+    token = folder / f"{index[1]['file']}.jwt"
+    assert token.read_text().count(".") == 2
+    as_jwt = mcembed(instance, "verify", str(token))
+    assert as_jwt.returncode == 0, as_jwt.stdout
+    assert "secured as a VC-JWT." in as_jwt.stdout
 
 
 def test_rerunning_a_bulk_award_issues_nothing_twice(instance: Path, tmp_path: Path) -> None:
@@ -203,8 +208,21 @@ def test_a_lost_file_is_written_again_on_the_next_run(instance: Path, tmp_path: 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("name,email\nLee,lee@example.org\n", "cohort.csv:1: the header needs an 'id'"),
+        ("name,course_id\nLee,c1\n", "cohort.csv:1: the header needs an 'id'"),
+        ("name,course_id\nLee,c1\n", "or an 'email' column to name learners by e-mail"),
         ("id,name\nlee,Lee\n,Nobody\n", "cohort.csv:3: id: no learner id"),
+        (
+            "name,email\nLee,lee@example.org\nNobody,\n",
+            "cohort.csv:3: email: no e-mail address (this file names learners by e-mail",
+        ),
+        (
+            "name,email\nLee,lee@example.org\nSam,sam-at-example.org\n",
+            "cohort.csv:3: email: 'sam-at-example.org' is not an e-mail address",
+        ),
+        (
+            "id,email\nlee,lee@example.org\nsam,sam@@example.org\n",
+            "cohort.csv:3: email: 'sam@@example.org' is not an e-mail address",
+        ),
     ],
 )
 def test_bad_csv_is_reported_with_file_and_line(
@@ -279,7 +297,7 @@ def test_a_large_cohort_writes_its_files_in_a_second_process(
         )
     finally:
         service.store.close()
-    assert (result.issued, result.files_written) == (7, 21)
+    assert (result.issued, result.files_written) == (7, 28)
     pngs = sorted((tmp_path / "out" / CREDENTIAL).glob("*.png"))
     assert len(pngs) == 7
     assert all(unbake(p.read_bytes()) is not None for p in pngs)
@@ -315,3 +333,84 @@ def test_verify_reads_an_https_url_and_refuses_plain_http(
     plain = mcembed(instance, "verify", "http://wallet.example/badge.png")
     assert plain.returncode == 1
     assert "is not a file or an https:// URL" in plain.stderr
+
+
+def test_verify_refuses_a_badge_that_carries_two_credentials(
+    instance: Path, tmp_path: Path
+) -> None:
+    import io
+
+    import png as png_module
+
+    cohort = write_cohort(tmp_path / "cohort.csv", 2)
+    out = tmp_path / "out"
+    run(instance, "award", "--credential", CREDENTIAL, "--csv", str(cohort), "--out", str(out))
+    first, second = sorted((out / CREDENTIAL).glob("*.png"))
+    other = next(
+        c for t, c in png_module.Reader(bytes=second.read_bytes()).chunks() if t == b"iTXt"
+    )
+    buffer = io.BytesIO()
+    png_module.write_chunk(buffer, b"iTXt", other)
+    data = first.read_bytes()
+    crafted = tmp_path / "two.png"
+    crafted.write_bytes(data[:-12] + buffer.getvalue() + data[-12:])
+    assert mcembed(instance, "verify", str(first)).returncode == 0
+    result = mcembed(instance, "verify", str(crafted))
+    assert result.returncode == 1
+    assert "FAIL format: This PNG image carries 2 credentials" in result.stdout
+    assert "This credential is NOT valid." in result.stdout
+
+
+def test_a_csv_that_names_learners_by_email_only(instance: Path, tmp_path: Path) -> None:
+    """As other badge platforms export it: the learner id is the address in lower case."""
+    cohort = tmp_path / "export.csv"
+    cohort.write_text("Name,Email\nLee Learner,Lee@Example.org\nSam Sender, sam@example.org \n")
+    out = tmp_path / "out"
+    args = ("award", "--credential", CREDENTIAL, "--csv", str(cohort), "--out", str(out))
+    result = run(instance, *args)
+    assert result.exit_code == 0, result.output
+    assert "Awarded 2, already held 0" in result.output
+    with (out / CREDENTIAL / "awards.csv").open() as f:
+        index = {r["learner_id"]: r for r in csv.DictReader(f)}
+    assert sorted(index) == ["lee@example.org", "sam@example.org"]
+    token = out / CREDENTIAL / f"{index['lee@example.org']['file']}.jwt"
+    report = json.loads(mcembed(instance, "verify", "--json", str(token)).stdout)
+    assert report["status"] == "valid"
+    cohort.write_text("email\nLEE@example.org\n")
+    again = run(instance, *args)
+    assert "Awarded 0, already held 1" in again.output
+
+
+def test_award_help_names_every_file_it_writes() -> None:
+    result = CliRunner().invoke(cli, ["award", "--help"], terminal_width=200)
+    assert ".jwt" in result.output
+    assert "names learners by e-mail" in result.output
+
+
+def test_killing_a_bulk_award_leaves_no_worker_running(instance: Path, tmp_path: Path) -> None:
+    """kill -9 on `mcembed award` while its file writer runs: the writer ends too."""
+    import signal
+
+    from processes import descendants, gone, kill_all, wait_until
+
+    cohort = write_cohort(tmp_path / "cohort.csv", 5000)
+    files = ["--csv", str(cohort), "--out", str(tmp_path / "out")]
+    batches = ["--credential", CREDENTIAL, "--batch-size", "10"]
+    award = subprocess.Popen(
+        [sys.executable, "-m", "mcembed", "--instance", str(instance), "award", *files, *batches],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers = []
+    try:
+        workers = wait_until(lambda: descendants(award.pid), "the award has a worker process")
+        os.kill(award.pid, signal.SIGKILL)
+        award.wait()
+        wait_until(
+            lambda: all(gone(w) for w in workers),
+            f"the workers {[w.pid for w in workers]} of the killed award are gone",
+        )
+    finally:
+        award.kill()
+        award.wait()
+        kill_all(workers)

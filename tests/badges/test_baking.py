@@ -4,13 +4,14 @@ mcembed and by an independent reader (``openbadgeslib.baking``)."""
 from __future__ import annotations
 
 import io
+import zlib
 
 import png
 import pytest
 from openbadgeslib import baking as independent
 from PIL import Image
 
-from mcembed.badges import OBVersion, badge_png, badge_svg, bake, unbake
+from mcembed.badges import OBVersion, badge_png, badge_svg, bake, baked_credentials, unbake
 from mcembed.badges.art import initials, palette_for
 from mcembed.errors import BadgeError
 
@@ -142,3 +143,184 @@ def test_a_prepared_baker_bakes_exactly_like_bake(
         from mcembed.badges.baking import _bake_png_fully
 
         assert fast == bake(art, text, version) == _bake_png_fully(art, text, version)
+
+
+# --- an image carries one credential: crafted files that carry two -----------------
+
+OTHER = "eyJhbGciOiJFZERTQSJ9.eyJpZCI6InVybjp5In0.b3RoZXI"
+
+
+def png_with(image: bytes, *chunks: tuple[bytes, bytes], where: str = "before IEND") -> bytes:
+    """``image`` with more chunks: just after IHDR, before IEND, or after IEND."""
+    listed = list(png.Reader(bytes=image).chunks())
+    if where == "after IHDR":
+        listed[1:1] = chunks
+    elif where == "before IEND":
+        listed[-1:-1] = chunks
+    buffer = io.BytesIO()
+    png.write_chunks(buffer, listed)
+    data = buffer.getvalue()
+    if where == "after IEND":
+        for kind, content in chunks:
+            extra = io.BytesIO()
+            png.write_chunk(extra, kind, content)
+            data += extra.getvalue()
+    return data
+
+
+def itxt(keyword: bytes, text: str, *, compressed: bool = False) -> tuple[bytes, bytes]:
+    body = zlib.compress(text.encode()) if compressed else text.encode()
+    return b"iTXt", keyword + b"\0" + bytes([int(compressed), 0]) + b"\0\0" + body
+
+
+@pytest.mark.parametrize(
+    ("chunk", "where", "found"),
+    [
+        (itxt(b"openbadgecredential", OTHER), "before IEND", "iTXt chunk 'openbadgecredential'"),
+        (itxt(b"openbadgecredential", OTHER), "after IHDR", "iTXt chunk 'openbadgecredential'"),
+        (itxt(b"openbadgecredential", OTHER), "after IEND", "iTXt chunk 'openbadgecredential'"),
+        (
+            itxt(b"openbadgecredential", OTHER, compressed=True),
+            "before IEND",
+            "iTXt chunk 'openbadgecredential'",
+        ),
+        (itxt(b"openbadges", '{"type": "Assertion"}'), "before IEND", "iTXt chunk 'openbadges'"),
+        (
+            (b"tEXt", b"openbadges\0https://x.example/a.json"),
+            "after IHDR",
+            "tEXt chunk 'openbadges'",
+        ),
+        ((b"tEXt", b"openbadgecredential\0" + OTHER.encode()), "after IEND", "tEXt chunk"),
+        (
+            (b"zTXt", b"openbadgecredential\0\0" + zlib.compress(OTHER.encode())),
+            "before IEND",
+            "zTXt chunk 'openbadgecredential'",
+        ),
+        (itxt(b"OpenBadgeCredential", OTHER), "before IEND", "iTXt chunk 'openbadgecredential'"),
+        # hidden inside a private chunk, where a lenient reader resynchronising may find it
+        (
+            (b"prVt", b"iTXtopenbadgecredential\0\0\0\0\0" + OTHER.encode()),
+            "before IEND",
+            "outside the list of chunks",
+        ),
+    ],
+)
+def test_a_png_with_a_second_credential_is_refused(
+    png_art: bytes, chunk: tuple[bytes, bytes], where: str, found: str
+) -> None:
+    crafted = png_with(bake(png_art, JWT), chunk, where=where)
+    with pytest.raises(BadgeError, match="This PNG image carries 2 credentials") as refused:
+        unbake(crafted)
+    assert "iTXt chunk 'openbadgecredential' at byte" in str(refused.value)
+    assert found in str(refused.value)
+    assert "a badge image carries exactly one" in str(refused.value)
+    assert len(baked_credentials(crafted)) == 2
+
+
+def test_every_form_of_png_text_chunk_is_read_when_it_is_the_only_one(png_art: bytes) -> None:
+    for chunk in [
+        itxt(b"openbadgecredential", JWT, compressed=True),
+        (b"zTXt", b"openbadgecredential\0\0" + zlib.compress(JWT.encode())),
+        (b"tEXt", b"openbadgecredential\0" + JWT.encode()),
+    ]:
+        found = unbake(png_with(png_art, chunk))
+        assert found is not None
+        assert (found.text, found.version) == (JWT, OBVersion.V3)
+
+
+def test_baking_removes_every_earlier_credential_chunk(png_art: bytes) -> None:
+    crowded = png_with(
+        png_art,
+        (b"tEXt", b"openbadges\0https://x.example/a.json"),
+        (b"zTXt", b"OpenBadgeCredential\0\0" + zlib.compress(OTHER.encode())),
+        where="after IHDR",
+    )
+    assert unbake(bake(crowded, JWT)).text == JWT  # type: ignore[union-attr]
+    hidden = png_with(png_art, (b"prVt", b"iTXtopenbadges\0\0\0\0\0x"))
+    with pytest.raises(BadgeError, match="hides an Open Badges text chunk"):
+        bake(hidden, JWT)
+
+
+def test_a_damaged_png_is_refused_with_where(png_art: bytes) -> None:
+    baked = bytearray(bake(png_art, JWT))
+    baked[-20] ^= 0xFF  # inside the credential's chunk, before IEND
+    with pytest.raises(BadgeError, match="fails its checksum"):
+        unbake(bytes(baked))
+    with pytest.raises(BadgeError, match="no IEND chunk"):
+        unbake(bake(png_art, JWT)[:-12])
+
+
+SVG_OB3 = "https://purl.imsglobal.org/ob/v3p0"
+
+
+@pytest.mark.parametrize(
+    ("extra", "found"),
+    [
+        (
+            f'<openbadges:credential xmlns:openbadges="{SVG_OB3}" verify="{OTHER}"/>',
+            "<openbadges:credential>",
+        ),
+        (
+            f'<g><g><ob:credential xmlns:ob="{SVG_OB3}" verify="{OTHER}"/></g></g>',
+            "<ob:credential>",
+        ),
+        (
+            f'<credential xmlns="{SVG_OB3}"><![CDATA[{{"id": "urn:y"}}]]></credential>',
+            "<credential>",
+        ),
+        (
+            f'<x:Credential xmlns:x="http://purl.imsglobal.org/ob/v3p0/" verify="{OTHER}"/>',
+            "<x:Credential>",
+        ),
+        (
+            '<openbadges:assertion xmlns:openbadges="http://openbadges.org">{"type": "Assertion"}</openbadges:assertion>',
+            "<openbadges:assertion>",
+        ),
+        (
+            '<a:assertion xmlns:a="https://openbadges.org/">{"type": "Assertion"}</a:assertion>',
+            "<a:assertion>",
+        ),
+        # the prefix a reader looks for, bound to another namespace
+        (
+            f'<openbadges:credential xmlns:openbadges="urn:elsewhere" verify="{OTHER}"/>',
+            "<openbadges:credential>",
+        ),
+    ],
+)
+def test_an_svg_with_a_second_credential_is_refused(svg_art: bytes, extra: str, found: str) -> None:
+    baked = bake(svg_art, JWT)
+    crafted = baked.replace(b"</svg>", extra.encode() + b"</svg>")
+    with pytest.raises(BadgeError, match="This SVG image carries 2 credentials") as refused:
+        unbake(crafted)
+    assert found in str(refused.value)
+    assert "a badge image carries exactly one" in str(refused.value)
+
+
+def test_one_svg_element_with_two_credentials_is_refused(svg_art: bytes) -> None:
+    crafted = bake(svg_art, JWT).replace(
+        b"/>", b'><![CDATA[{"id": "urn:y"}]]></openbadges:credential>', 1
+    )
+    assert b"<![CDATA[" in crafted
+    with pytest.raises(BadgeError, match="verify of the <openbadges:credential> element; text of"):
+        unbake(crafted)
+
+
+def test_an_ob2_svg_assertion_with_its_hosted_url_is_one_assertion(svg_art: bytes) -> None:
+    svg = svg_art.replace(
+        b"</svg>",
+        b'<openbadges:assertion xmlns:openbadges="http://openbadges.org" '
+        b'verify="https://x.example/a.json"><![CDATA[{"type": "Assertion"}]]>'
+        b"</openbadges:assertion></svg>",
+    )
+    found = unbake(svg)
+    assert found is not None
+    assert found.version is OBVersion.V2
+
+
+def test_baking_an_svg_removes_credentials_under_any_prefix(svg_art: bytes) -> None:
+    crowded = svg_art.replace(
+        b"</svg>",
+        f'<ob:credential xmlns:ob="{SVG_OB3}" verify="{OTHER}"/>'
+        '<a:assertion xmlns:a="http://openbadges.org">{}</a:assertion></svg>'.encode(),
+    )
+    assert unbake(bake(crowded, JWT)).text == JWT  # type: ignore[union-attr]

@@ -240,3 +240,29 @@ def test_public_urls_without_a_base_are_stable_urns() -> None:
     assert urls.credential("awd_1") == urls.credential("awd_1")
     assert urls.credential("awd_1") != urls.credential("awd_2")
     assert urls.status_list() is None
+
+
+def test_the_hosted_ob2_assertion_names_the_recipient_as_the_signed_credential(
+    issuer: IssuerIdentity,
+) -> None:
+    """Same salt and hash as the OB 3.0 credential, at every request."""
+    from dataclasses import replace
+
+    from mcembed.badges import ob2_hosted_assertion
+
+    b = builder(issuer)
+    award = make_award()
+    credential = b.build(award, full_credential(), LEARNER)
+    signed = replace(award, documents={"credential": credential})
+    hosted = ob2_hosted_assertion(b, signed, full_credential())
+    identity = credential["credentialSubject"]["identifier"][0]
+    assert hosted["recipient"] == {
+        "type": "email",
+        "hashed": True,
+        "salt": identity["salt"],
+        "identity": identity["identityHash"],
+    }
+    assert hosted == ob2_hosted_assertion(b, signed, full_credential())
+    assert hosted == ob2_assertion(b, award, full_credential(), LEARNER, salt=identity["salt"])
+    with pytest.raises(ValueError, match="no credential with a hashed recipient"):
+        ob2_hosted_assertion(b, award, full_credential())

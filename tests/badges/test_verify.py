@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 import json
 from datetime import timedelta
 from typing import Any
 
+import png as png_module
 import pytest
 
 from badge_helpers import BASE, LEARNER, make_award, make_issuer, make_verifier, recognizer_for
@@ -384,3 +386,28 @@ def test_a_poison_graph_is_refused_quickly(issued: dict[str, Any], verifier: Ver
     result = verifier.verify(document)
     assert time.perf_counter() - start < 10
     assert "too much work" in failed(result)["proof"]
+
+
+def test_an_image_carrying_two_credentials_is_invalid(issuer: IssuerIdentity) -> None:
+    """Each credential verifies on its own; one image with both does not."""
+    recognizer = recognizer_for(issuer)
+    first = recognizer.recognize(make_award(), make_credential(), LEARNER)
+    second = recognizer.recognize(make_award(id="awd_2"), make_credential(), LEARNER)
+    verifier = make_verifier(issuer)
+    png = bake(badge_png("Evaluate", "e"), first["jwt"])
+    buffer = io.BytesIO()
+    png_module.write_chunk(buffer, b"tEXt", b"openbadgecredential\0" + second["jwt"].encode())
+    two = png[:-12] + buffer.getvalue() + png[-12:]  # before the IEND chunk
+    assert verifier.verify(png).valid
+    result = verifier.verify(two)
+    assert result.status == "invalid"
+    assert "This PNG image carries 2 credentials" in failed(result)["format"]
+    svg = bake(badge_svg("Evaluate", "e"), first["jwt"]).replace(
+        b"</svg>",
+        b'<ob:credential xmlns:ob="https://purl.imsglobal.org/ob/v3p0" verify="'
+        + second["jwt"].encode()
+        + b'"/></svg>',
+    )
+    result = verifier.verify(svg)
+    assert result.status == "invalid"
+    assert "This SVG image carries 2 credentials" in failed(result)["format"]

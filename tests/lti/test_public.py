@@ -139,3 +139,26 @@ def test_public_pages_say_clearly_when_the_instance_issues_no_badges(client: Any
     resp = client.get("/verify")
     assert resp.status_code == 404
     assert "mcembed issuer init" in resp.get_data(as_text=True)
+
+
+def test_verify_page_refuses_a_badge_with_two_credentials(issuing: Any) -> None:
+    import png as png_module
+
+    app, driver = issuing
+    award_id, _ = awarded(app, driver)
+    c = app.test_client()
+    token = re.search(
+        r'name="form_token" value="([^"]+)"', c.get("/verify").get_data(as_text=True)
+    ).group(1)
+    png = c.get(f"/credentials/{award_id}/badge.png").data
+    jwt = c.get(f"/credentials/{award_id}/credential.jwt").data
+    extra = io.BytesIO()
+    png_module.write_chunk(extra, b"tEXt", b"openbadgecredential\0" + jwt)
+    crafted = png[:-12] + extra.getvalue() + png[-12:]  # before the IEND chunk
+    page = c.post(
+        "/verify",
+        data={"form_token": token, "file": (io.BytesIO(crafted), "badge.png")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "This credential is not valid." in page
+    assert "This PNG image carries 2 credentials" in page

@@ -264,3 +264,33 @@ def test_list_submissions_filters(store: Any) -> None:
         assert tx.list_submissions(SubmissionFilter(course_id="course-1")).total == 2
         assert tx.list_submissions(SubmissionFilter(learner_id="other")).items[0].id == "sub_2"
         assert tx.list_submissions(SubmissionFilter(states=(SubmissionState.AWARDED,))).total == 0
+
+
+def test_a_definition_is_found_by_its_image(store: Any) -> None:
+    """Any version of a credential or stack names the images that are public."""
+    from mcembed import Stack
+
+    first = "sha256:" + "a" * 64
+    later = "sha256:" + "b" * 64
+    badge = "sha256:" + "c" * 64
+    with store.transaction() as tx:
+        tx.add_credential(make_credential(image=first))
+        tx.add_credential(replace(make_credential(image=later), version="2"))
+        tx.add_stack(
+            Stack(
+                id="impact-stack",
+                version="1",
+                name="Impact stack",
+                summary="Shows impact.",
+                members=("evaluate-impact",),
+                pack_id="test-pack",
+                image=badge,
+            )
+        )
+    with store.transaction() as tx:
+        old = tx.find_definition_with_image(first)
+        assert (old.id, old.version) == ("evaluate-impact", "1")
+        assert tx.find_definition_with_image(later).version == "2"
+        assert tx.find_definition_with_image(badge).id == "impact-stack"
+        assert tx.find_definition_with_image("sha256:" + "d" * 64) is None
+        assert tx.find_definition_with_image("") is None

@@ -1,5 +1,7 @@
 """Public pages: the issuer, a credential's share-and-verify page (JSON by
-content negotiation), its downloads, the revocation list, and /verify."""
+content negotiation), its downloads, the revocation list, and /verify; and
+every other URL the issuer signs into credentials: achievements, badge
+images and the Open Badges 2.0 documents (JSON-LD, or the page for a browser)."""
 
 from __future__ import annotations
 
@@ -36,6 +38,45 @@ def _badges() -> Any:
 def _wants(types: list[str]) -> bool:
     best = request.accept_mimetypes.best_match(["text/html", *types])
     return best in types
+
+
+# the routes whose answer depends on Accept: caches must keep one copy per kind
+_NEGOTIATED = frozenset(
+    (
+        "issuer",
+        "credential",
+        "status",
+        "achievement",
+        "assertion_ob2",
+        "issuer_ob2",
+        "achievement_ob2",
+    )
+)
+
+
+@bp.after_request
+def _vary_on_accept(response: Response) -> Response:
+    if (request.endpoint or "").removeprefix("public.") in _NEGOTIATED:
+        response.vary.add("Accept")
+    return response
+
+
+def _prefers_html() -> bool:
+    """A browser asks for HTML first; anything else (``*/*``, no Accept, JSON)
+    gets the JSON-LD document."""
+    best = request.accept_mimetypes.best_match([*JSON_TYPES, "text/html"])
+    return best == "text/html"
+
+
+def _json_ld(document: Any, status: int = 200) -> Response:
+    return Response(json.dumps(document, indent=2), status=status, mimetype="application/ld+json")
+
+
+def _hosted() -> Any:
+    hosted = _badges().hosted
+    if hosted is None:
+        raise NotFound("This instance's issuer hosts no documents here.")
+    return hosted
 
 
 def _award(award_id: str) -> Any:
@@ -87,7 +128,64 @@ def credential(award_id: str) -> Any:
         result=result,
         document=document,
         issuer=badges.issuer,
+        ob2_url=badges.hosted.assertion_url(award.id) if badges.hosted else None,
     )
+
+
+@bp.route("/credentials/<award_id>/ob2")
+def assertion_ob2(award_id: str) -> Any:
+    """The award as an Open Badges 2.0 hosted assertion; a revoked one is gone
+    (410) with ``revoked: true``, as OB 2.0 hosted verification reads it."""
+    hosted = _hosted().assertion(award_id)
+    if _prefers_html():
+        return credential(award_id)
+    return _json_ld(hosted.document, 410 if hosted.revoked else 200)
+
+
+@bp.route("/issuers/<slug>/ob2")
+def issuer_ob2(slug: str) -> Any:
+    """The issuer as an Open Badges 2.0 ``Issuer`` profile."""
+    document = _hosted().issuer(slug)
+    if _prefers_html():
+        return issuer(slug)
+    return _json_ld(document)
+
+
+@bp.route("/achievements/<definition_id>/<version>")
+def achievement(definition_id: str, version: str) -> Any:
+    """What a credential's achievement is: its criteria and rubric for people
+    (every criterion and level an element id, as its fragment), the OB 3.0
+    ``Achievement`` for machines."""
+    hosted = _hosted().achievement(definition_id, version)
+    if _prefers_html():
+        return render_template(
+            "public/achievement.html",
+            document=hosted.document,
+            definition=hosted.definition,
+            issuer=_badges().issuer,
+        )
+    return _json_ld(hosted.document)
+
+
+@bp.route("/achievements/<definition_id>/<version>/ob2")
+def achievement_ob2(definition_id: str, version: str) -> Any:
+    """The achievement as an Open Badges 2.0 ``BadgeClass``."""
+    document = _hosted().badge_class(definition_id, version)
+    if _prefers_html():
+        return achievement(definition_id, version)
+    return _json_ld(document)
+
+
+@bp.route("/images/<sha256>")
+def image(sha256: str) -> Any:
+    """A badge image a credential or stack names (never any other stored file)."""
+    found = _hosted().image(sha256)
+    response = Response(found.data, mimetype=found.media_type)
+    # addressed by its content: it never changes
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    if found.media_type == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = "sandbox"
+    return response
 
 
 @bp.route("/credentials/<award_id>/<kind>")

@@ -4,8 +4,11 @@
   ``open_service`` builds it from the instance's issuer.
 - ``CredentialBuilder`` builds OB 3.0 credentials; ``ob2_*`` export OB 2.0.
 - ``sign_jwt`` and ``add_data_integrity_proof`` secure them; ``Verifier``
-  checks them; ``bake``/``unbake`` carry them in PNG and SVG images.
+  checks them; ``bake``/``unbake`` carry them in PNG and SVG images
+  (``baked_credentials`` finds every one an image carries: more than one is refused).
 - ``revocation_list``/``signed_revocation_list`` publish revocations.
+- ``HostedDocuments`` is what the public URLs in signed documents serve
+  (achievements, badge images, the OB 2.0 documents).
 - ``award_files`` gives an award's badge as files to download (baked PNG
   and SVG, JSON, VC-JWT); ``instance_verifier`` verifies as the instance does.
 - ``init_issuer``, ``rotate_issuer_key``, ``load_issuer`` manage the issuer.
@@ -16,6 +19,7 @@ from .art import badge_svg as badge_svg
 from .baking import BakedCredential as BakedCredential
 from .baking import OBVersion as OBVersion
 from .baking import bake as bake
+from .baking import baked_credentials as baked_credentials
 from .baking import unbake as unbake
 from .bulk import BulkResult as BulkResult
 from .bulk import CohortRow as CohortRow
@@ -28,6 +32,10 @@ from .contexts import fetch_pinned as fetch_pinned
 from .downloads import BadgeFile as BadgeFile
 from .downloads import award_files as award_files
 from .downloads import badge_images as badge_images
+from .hosting import HostedAchievement as HostedAchievement
+from .hosting import HostedAssertion as HostedAssertion
+from .hosting import HostedDocuments as HostedDocuments
+from .hosting import HostedImage as HostedImage
 from .issuers import IdentityKind as IdentityKind
 from .issuers import IssuerIdentity as IssuerIdentity
 from .issuers import IssuerProfile as IssuerProfile
@@ -46,6 +54,7 @@ from .openbadges import CredentialBuilder as CredentialBuilder
 from .openbadges import PublicUrls as PublicUrls
 from .openbadges import ob2_assertion as ob2_assertion
 from .openbadges import ob2_badge_class as ob2_badge_class
+from .openbadges import ob2_hosted_assertion as ob2_hosted_assertion
 from .openbadges import ob2_issuer as ob2_issuer
 from .signing import add_data_integrity_proof as add_data_integrity_proof
 from .signing import sign_jwt as sign_jwt
@@ -69,6 +78,10 @@ __all__ = [
     "CohortRow",
     "ContextLoader",
     "CredentialBuilder",
+    "HostedAchievement",
+    "HostedAssertion",
+    "HostedDocuments",
+    "HostedImage",
     "IdentityKind",
     "IssuerIdentity",
     "IssuerKey",
@@ -89,6 +102,7 @@ __all__ = [
     "badge_png",
     "badge_svg",
     "bake",
+    "baked_credentials",
     "fetch_pinned",
     "find_revocation",
     "has_issuer",
@@ -98,6 +112,7 @@ __all__ = [
     "load_issuer",
     "ob2_assertion",
     "ob2_badge_class",
+    "ob2_hosted_assertion",
     "ob2_issuer",
     "open_recognizer",
     "read_cohort_csv",

@@ -9,16 +9,28 @@ The way each version specifies:
 
 A VC-JWT is baked as the chunk's text or the element's ``verify`` attribute;
 a JSON credential as the text or a CDATA section. Baking again replaces the
-earlier credential (an image carries one). PNG chunks are read and written
-with ``pypng``; SVG is parsed with ``defusedxml`` (no entities, no external
+earlier credential (an image carries one). PNG chunks are written with
+``pypng``; SVG is parsed with ``defusedxml`` (no entities, no external
 references) and active content (scripts, event handlers) is removed.
+
+An image carries one credential or none. Reading one (``unbake``) finds every
+credential it carries, in whatever form another reader might take one from:
+PNG ``iTXt``, ``tEXt`` and ``zTXt`` chunks with either keyword, compressed or
+not, before or after ``IEND``; SVG credential and assertion elements in either
+namespace under any prefix (or a prefix ``openbadges`` bound to another
+namespace), with the credential in ``verify`` or in the text. An image with
+more than one is refused: a verifier would read one, and a wallet or another
+tool might show the other.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+import struct
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -35,6 +47,7 @@ __all__ = [
     "bake",
     "bake_png",
     "bake_svg",
+    "baked_credentials",
     "baker",
     "image_kind",
     "unbake",
@@ -60,11 +73,13 @@ _SVG_NAMESPACE = {
 
 @dataclass(frozen=True, slots=True)
 class BakedCredential:
-    """What an image carries: the text (a JWT or JSON), the OB version, and the image kind."""
+    """What an image carries: the text (a JWT or JSON), the OB version, the
+    image kind, and where in the image it was found (for messages)."""
 
     text: str
     version: OBVersion
     image: str  # "png" or "svg"
+    where: str = field(default="", compare=False)
 
 
 def image_kind(data: bytes) -> str | None:
@@ -83,27 +98,34 @@ def _itxt(keyword: bytes, text: str) -> bytes:
     return keyword + b"\x00\x00\x00\x00\x00" + text.encode("utf-8")
 
 
-def _read_itxt(data: bytes) -> tuple[bytes, str] | None:
+def _inflate(data: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(data, MAX_CREDENTIAL_BYTES + 1)
+    except zlib.error as e:
+        raise BadgeError(f"A compressed text chunk cannot be inflated: {e}.") from None
+    if len(raw) > MAX_CREDENTIAL_BYTES or inflater.unconsumed_tail:
+        raise BadgeError("The baked credential is larger than 1 MiB once inflated.")
+    return raw
+
+
+def _text_chunk(kind: bytes, data: bytes) -> tuple[bytes, bytes] | None:
+    """(keyword, text) of an ``iTXt``, ``tEXt`` or ``zTXt`` chunk, or None if malformed."""
     keyword, sep, rest = data.partition(b"\x00")
-    if not sep or len(rest) < 2:
+    if not sep:
         return None
-    compressed, _method, rest = rest[0], rest[1], rest[2:]
+    if kind == b"tEXt":
+        return keyword, rest
+    if kind == b"zTXt":
+        return (keyword, _inflate(rest[1:])) if rest else None
+    if len(rest) < 2:
+        return None
+    compressed, rest = rest[0], rest[2:]
     _language, sep1, rest = rest.partition(b"\x00")
     _translated, sep2, text = rest.partition(b"\x00")
     if not (sep1 and sep2):
         return None
-    if compressed:
-        import zlib
-
-        inflater = zlib.decompressobj()
-        raw = inflater.decompress(text, MAX_CREDENTIAL_BYTES + 1)
-        if len(raw) > MAX_CREDENTIAL_BYTES or inflater.unconsumed_tail:
-            raise BadgeError("The baked credential is larger than 1 MiB once inflated.")
-        text = raw
-    try:
-        return keyword, text.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadgeError("The baked credential is not UTF-8 text.") from None
+    return keyword, _inflate(text) if compressed else text
 
 
 def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -113,6 +135,73 @@ def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
         return list(png.Reader(bytes=data).chunks())
     except (png.Error, ValueError, EOFError) as e:
         raise BadgeError(f"This is not a readable PNG image: {e}") from None
+
+
+def _every_png_chunk(data: bytes) -> Iterator[tuple[int, bytes, bytes]]:
+    """(offset, type, data) of every chunk, ``IEND`` and what follows it included.
+
+    Up to ``IEND`` the file must be well formed (lengths and checksums); bytes
+    after it are read as chunks as far as they look like chunks.
+    """
+    if len(data) > MAX_IMAGE_BYTES:
+        raise BadgeError(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB.")
+    offset, ended = len(PNG_SIGNATURE), False
+    while offset < len(data):
+        if len(data) - offset < 12:
+            if ended:
+                return
+            raise BadgeError("This is not a readable PNG image: it ends inside a chunk.")
+        length, kind = struct.unpack_from("!I4s", data, offset)
+        end = offset + 12 + length
+        checksum = data[end - 4 : end]
+        content = data[offset + 8 : end - 4]
+        well_formed = (
+            end <= len(data)
+            and kind.isalpha()
+            and struct.pack("!I", zlib.crc32(content, zlib.crc32(kind))) == checksum
+        )
+        if not well_formed:
+            if ended:
+                return
+            raise BadgeError(
+                f"This is not a readable PNG image: the chunk at byte {offset} "
+                f"({kind.decode('latin-1')!r}) is cut short or fails its checksum."
+            )
+        yield offset, kind, content
+        ended = ended or kind == b"IEND"
+        offset = end
+    if not ended:
+        raise BadgeError("This is not a readable PNG image: it has no IEND chunk.")
+
+
+_TEXT_CHUNKS = (b"iTXt", b"tEXt", b"zTXt")
+_KEYWORD_VERSION = {v.lower(): k for k, v in _PNG_KEYWORD.items()}
+# a text chunk's type followed by an Open Badges keyword: how many of these a
+# file holds, whether or not they sit where a chunk walk finds them
+_KEYWORD_BYTES = re.compile(rb"(?:iTXt|tEXt|zTXt)(?i:openbadges|openbadgecredential)\x00")
+
+
+def _png_credentials(image: bytes) -> list[BakedCredential]:
+    found: list[BakedCredential] = []
+    for offset, kind, content in _every_png_chunk(image):
+        if kind not in _TEXT_CHUNKS:
+            continue
+        keyword = content.partition(b"\x00")[0].strip().lower()
+        version = _KEYWORD_VERSION.get(keyword)
+        if version is None:
+            continue
+        where = f"{kind.decode()} chunk {keyword.decode()!r} at byte {offset}"
+        read = _text_chunk(kind, content)
+        try:
+            text = read[1].decode("utf-8" if kind == b"iTXt" else "latin-1") if read else ""
+        except UnicodeDecodeError:
+            raise BadgeError(f"The {where} is not UTF-8 text.") from None
+        found.append(BakedCredential(text, version, "png", where))
+    hidden = len(_KEYWORD_BYTES.findall(image)) - len(found)
+    if hidden > 0:
+        outside = "an Open Badges text chunk outside the list of chunks"
+        found.extend(BakedCredential("", OBVersion.V3, "png", outside) for _ in range(hidden))
+    return found
 
 
 def bake_png(image: bytes, credential: str, version: OBVersion = OBVersion.V3) -> bytes:
@@ -145,30 +234,26 @@ def _bake_png_fully(image: bytes, credential: str, version: OBVersion) -> bytes:
     """``image`` with ``credential`` (a JWT or JSON text) in an iTXt chunk.
 
     Raises:
-        BadgeError: the image is not a PNG.
+        BadgeError: the image is not a PNG, or hides a credential where it
+            cannot be removed.
     """
-    keywords = set(_PNG_KEYWORD.values())
     out: list[tuple[bytes, bytes]] = []
     for kind, content in _png_chunks(image):
-        if kind == b"iTXt" and content.split(b"\x00", 1)[0] in keywords:
+        keyword = content.partition(b"\x00")[0].strip().lower()
+        if kind in _TEXT_CHUNKS and keyword in _KEYWORD_VERSION:
             continue  # an image carries one credential: baking again replaces it
         if kind == b"IEND":
             out.append((b"iTXt", _itxt(_PNG_KEYWORD[version], credential)))
         out.append((kind, content))
     buffer = io.BytesIO()
     png.write_chunks(buffer, out)
-    return buffer.getvalue()
-
-
-def _unbake_png(image: bytes) -> BakedCredential | None:
-    by_keyword = {v: k for k, v in _PNG_KEYWORD.items()}
-    for kind, content in _png_chunks(image):
-        if kind != b"iTXt":
-            continue
-        found = _read_itxt(content)
-        if found and found[0] in by_keyword:
-            return BakedCredential(found[1], by_keyword[found[0]], "png")
-    return None
+    baked = buffer.getvalue()
+    if len(_KEYWORD_BYTES.findall(baked)) != 1:
+        raise BadgeError(
+            "This PNG image hides an Open Badges text chunk inside another chunk; "
+            "bake into an image without one."
+        )
+    return baked
 
 
 def _parse_svg(image: bytes) -> Any:
@@ -209,9 +294,8 @@ def bake_svg(image: bytes, credential: str, version: OBVersion = OBVersion.V3) -
         root = doc.documentElement
         if root is None or root.localName != "svg":
             raise BadgeError("This SVG has no <svg> root element.")
-        for v in OBVersion:
-            for old in root.getElementsByTagNameNS(_SVG_NAMESPACE[v], _SVG_ELEMENT[v]):
-                old.parentNode.removeChild(old)
+        for old, _version in _svg_credential_elements(doc):
+            old.parentNode.removeChild(old)
         _strip_active_content(root)
         root.setAttribute("xmlns:openbadges", _SVG_NAMESPACE[version])
         element = doc.createElementNS(
@@ -231,25 +315,65 @@ def bake_svg(image: bytes, credential: str, version: OBVersion = OBVersion.V3) -
         doc.unlink()
 
 
-def _unbake_svg(image: bytes) -> BakedCredential | None:
+def _svg_version(namespace: str | None) -> OBVersion | None:
+    """The OB version of an element namespace, however its URL is spelled."""
+    plain = (namespace or "").strip().lower().rstrip("/#")
+    plain = plain.removeprefix("https://").removeprefix("http://")
+    for v, known in _SVG_NAMESPACE.items():
+        if plain == known.removeprefix("https://").removeprefix("http://"):
+            return v
+    return None
+
+
+_SVG_LOCAL = {name: v for v, name in _SVG_ELEMENT.items()}
+
+
+def _svg_credential_elements(doc: Any) -> list[tuple[Any, OBVersion]]:
+    """Every element that carries a credential, with the version its name says:
+    a credential or assertion element in an Open Badges namespace under any
+    prefix, or under the prefix ``openbadges`` whatever namespace it is bound to."""
+    found = []
+    for element in doc.getElementsByTagName("*"):
+        local = (element.localName or element.tagName).lower()
+        version = _SVG_LOCAL.get(local)
+        if version is None:
+            continue
+        prefix = (element.prefix or "").lower()
+        if _svg_version(element.namespaceURI) is not None or prefix == "openbadges":
+            found.append((element, version))
+    return found
+
+
+def _svg_credentials(image: bytes) -> list[BakedCredential]:
     doc = _parse_svg(image)
     try:
-        for v in OBVersion:
-            for element in doc.getElementsByTagNameNS(_SVG_NAMESPACE[v], _SVG_ELEMENT[v]):
-                verify = element.getAttribute("verify").strip()
-                text = (
-                    verify
-                    or "".join(
-                        c.data
-                        for c in element.childNodes
-                        if c.nodeType in (c.TEXT_NODE, c.CDATA_SECTION_NODE)
-                    ).strip()
-                )
-                if len(text) > MAX_CREDENTIAL_BYTES:
-                    raise BadgeError("The baked credential is larger than 1 MiB.")
-                if text:
-                    return BakedCredential(text, v, "svg")
-        return None
+        found: list[BakedCredential] = []
+        for element, version in _svg_credential_elements(doc):
+            where = f"<{element.tagName}> element"
+            verify = " ".join(
+                a.value.strip()
+                for a in element.attributes.values()
+                if (a.localName or a.name).lower() == "verify" and a.value.strip()
+            )
+            content = "".join(
+                c.data
+                for c in element.childNodes
+                if c.nodeType in (c.TEXT_NODE, c.CDATA_SECTION_NODE)
+            ).strip()
+            if len(verify) > MAX_CREDENTIAL_BYTES or len(content) > MAX_CREDENTIAL_BYTES:
+                raise BadgeError("The baked credential is larger than 1 MiB.")
+            # OB 2.0 puts the hosted assertion's URL in verify beside its JSON:
+            # that is one assertion; any other verify beside a text is a second one
+            if (
+                verify
+                and content
+                and not (version is OBVersion.V2 and verify.startswith(("https://", "http://")))
+            ):
+                found.append(BakedCredential(verify, version, "svg", f"verify of the {where}"))
+                found.append(BakedCredential(content, version, "svg", f"text of the {where}"))
+            elif verify or content:
+                found.append(BakedCredential(verify or content, version, "svg", f"the {where}"))
+        return found
     finally:
         doc.unlink()
 
@@ -268,18 +392,37 @@ def bake(image: bytes, credential: str, version: OBVersion = OBVersion.V3) -> by
     raise BadgeError("Only PNG and SVG images can carry a credential.")
 
 
-def unbake(image: bytes) -> BakedCredential | None:
-    """The credential baked into a PNG or SVG image, or None if it carries none.
+def baked_credentials(image: bytes) -> list[BakedCredential]:
+    """Every credential a PNG or SVG image carries, wherever it is (see the
+    module docstring); an image made by ``bake`` carries exactly one.
 
     Raises:
         BadgeError: the image is neither PNG nor SVG, too large, or malformed.
     """
     kind = image_kind(image)
     if kind == "png":
-        return _unbake_png(image)
+        return _png_credentials(image)
     if kind == "svg":
-        return _unbake_svg(image)
+        return _svg_credentials(image)
     raise BadgeError("Only PNG and SVG images can carry a credential.")
+
+
+def unbake(image: bytes) -> BakedCredential | None:
+    """The credential baked into a PNG or SVG image, or None if it carries none.
+
+    Raises:
+        BadgeError: the image is neither PNG nor SVG, too large, or malformed,
+            or it carries more than one credential.
+    """
+    found = baked_credentials(image)
+    if len(found) > 1:
+        kind = found[0].image.upper()
+        places = "; ".join(c.where for c in found)
+        raise BadgeError(
+            f"This {kind} image carries {len(found)} credentials ({places}); "
+            "a badge image carries exactly one, so it cannot be told which one it stands for."
+        )
+    return found[0] if found else None
 
 
 _PLACEHOLDER = "mcembed.placeholder.x"

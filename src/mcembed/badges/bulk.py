@@ -1,7 +1,11 @@
 """Bulk award: issue one credential to a whole cohort from a CSV file.
 
 The CSV has a header row with ``id`` (or ``learner_id``), and optionally
-``name``, ``email`` and ``course_id``. Learners are awarded in batches, one
+``name``, ``email`` and ``course_id``. A file with an ``email`` column and no
+id column (as other badge platforms export them) names learners by e-mail:
+each learner's id is then their e-mail address, trimmed and in lower case
+(``Lee@Example.org`` is learner ``lee@example.org``), so the same file run
+again finds the same learners. Learners are awarded in batches, one
 transaction each (``Service.award_learners``), so an interrupted run keeps
 whole batches only; running again skips everyone already awarded (keyed on
 credential and learner) and writes the files still missing. Every file is
@@ -9,8 +13,9 @@ written to a temporary name and renamed into place: none is ever half-written.
 
 For each award ``out/<credential>/<learner>.png`` and ``.svg`` (the badge
 image with the credential baked in: the VC-JWT when there is one, else the
-JSON) and ``.json`` (when the credential carries a Data Integrity proof) are
-written, and ``awards.csv`` lists each learner's award id (for ``mcembed revoke``).
+JSON), ``.jwt`` (the VC-JWT, when the issuer signs them) and ``.json`` (when
+the credential carries a Data Integrity proof) are written, and ``awards.csv``
+lists each learner's award id (for ``mcembed revoke``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from ..access import Actor
 from ..awards import Award
 from ..credentials import Credential
 from ..errors import Location, Problem, ValidationError
+from ..parent_death import die_with_parent
 from ..people import Person
 from ..service import Service
 from .baking import baker
@@ -57,12 +63,24 @@ class BulkResult:
     files_written: int
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _excerpt(value: str, limit: int = 40) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
 def read_cohort_csv(path: Path) -> list[CohortRow]:
     """The learners of a cohort CSV.
 
+    Learners are named by the ``id`` (or ``learner_id``) column or, in a file
+    with neither, by the ``email`` column: their id is then the address,
+    trimmed and in lower case.
+
     Raises:
-        ValidationError: a row has no learner id, or the header names no id
-            column; every problem names the file and line.
+        ValidationError: the header names no id or email column, or rows
+            have no learner id or an address that is not one; every problem
+            names the file, line and column.
     """
     problems: list[Problem] = []
     rows: list[CohortRow] = []
@@ -70,33 +88,46 @@ def read_cohort_csv(path: Path) -> list[CohortRow]:
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         fields = [h.strip().lower() for h in reader.fieldnames or []]
-        id_field = "id" if "id" in fields else "learner_id" if "learner_id" in fields else None
+        id_field = next((h for h in ("id", "learner_id", "email") if h in fields), None)
         if id_field is None:
             raise ValidationError(
                 problems=[
                     Problem(
                         Location(file=str(path), line=1),
-                        f"the header needs an 'id' (or 'learner_id') column (got {fields})",
+                        f"the header needs an 'id' (or 'learner_id') column, or an 'email' "
+                        f"column to name learners by e-mail (got {fields})",
                     )
                 ]
             )
         for n, raw in enumerate(reader, start=2):
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-            learner_id = row.get(id_field, "")
-            if not learner_id:
+            email = row.get("email", "")
+            if email and not _EMAIL.fullmatch(email):
                 problems.append(
-                    Problem(Location(file=str(path), line=n, path=id_field), "no learner id")
+                    Problem(
+                        Location(file=str(path), line=n, path="email"),
+                        f"{_excerpt(email)} is not an e-mail address (name@example.org)",
+                    )
                 )
+                continue
+            if id_field == "email":
+                email = email.lower()
+                learner_id = email
+                missing = (
+                    "no e-mail address (this file names learners by e-mail: it has no 'id' column)"
+                )
+            else:
+                learner_id = row.get(id_field, "")
+                missing = "no learner id"
+            if not learner_id:
+                problems.append(Problem(Location(file=str(path), line=n, path=id_field), missing))
                 continue
             course = row.get("course_id", "")
             if (learner_id, course) in seen:
                 continue
             seen.add((learner_id, course))
             rows.append(
-                CohortRow(
-                    Person(id=learner_id, name=row.get("name", ""), email=row.get("email", "")),
-                    course,
-                )
+                CohortRow(Person(id=learner_id, name=row.get("name", ""), email=email), course)
             )
     if problems:
         raise ValidationError(problems=problems)
@@ -141,6 +172,8 @@ class _FileWriter:
                 (".png", self.png, baked),
                 (".svg", self.svg, baked),
             ]
+            if token is not None:
+                files.append((".jwt", token.encode(), ""))
             if credential is not None:
                 files.append((".json", credential, ""))
             for suffix, content, text in files:
@@ -154,8 +187,10 @@ class _FileWriter:
 _WORKER: _FileWriter | None = None
 
 
-def _start_worker(png: bytes, svg: bytes) -> None:
+def _start_worker(png: bytes, svg: bytes, parent_pid: int) -> None:
     global _WORKER
+    # a parent killed outright (kill -9) cannot stop its worker: it goes too
+    die_with_parent(parent_pid)
     # Ctrl-C goes to the whole process group: the worker finishes the batch
     # it holds (every file whole) and the parent stops after it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -168,8 +203,9 @@ def _worker_write(jobs: list[_Job]) -> int:
 
 
 def _jobs(folder: Path, award: Award, *, overwrite: bool) -> _Job | None:
-    """What to write for one award: the baked images, and ``.json`` when the
-    credential carries a Data Integrity proof."""
+    """What to write for one award: the baked images, ``.jwt`` when it is
+    signed as a VC-JWT, and ``.json`` when the credential carries a Data
+    Integrity proof."""
     documents = award.documents
     if not documents:
         return None
@@ -232,7 +268,7 @@ def award_cohort(
             max_workers=1,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_start_worker,
-            initargs=(png, svg),
+            initargs=(png, svg, os.getpid()),
         )
     pending: list[Future[int]] = []
     try:

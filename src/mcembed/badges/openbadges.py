@@ -9,8 +9,9 @@ email, the level achieved per criterion, evidence entries, validity dates,
 ``credentialStatus`` and ``credentialSchema``. The OB words (Achievement,
 AchievementSubject, ResultDescription, RubricCriterionLevel) live only here.
 
-``ob2_assertion``, ``ob2_badge_class`` and ``ob2_issuer`` export the Open
-Badges 2.0 hosted documents for backpacks that only read 2.0.
+``ob2_assertion`` (``ob2_hosted_assertion`` for a signed award),
+``ob2_badge_class`` and ``ob2_issuer`` export the Open Badges 2.0 hosted
+documents for backpacks that only read 2.0; ``hosting`` serves them.
 
 Public URLs (the web tool serves them; nothing here needs it running):
 
@@ -54,6 +55,7 @@ __all__ = [
     "iso",
     "ob2_assertion",
     "ob2_badge_class",
+    "ob2_hosted_assertion",
     "ob2_issuer",
 ]
 
@@ -472,6 +474,48 @@ def ob2_assertion(
     A revoked award is published as ``{"id", "revoked": true, "revocationReason"}``,
     as OB 2.0 hosted verification expects.
     """
+    salt = salt if salt is not None else secrets.token_hex(8)
+    identity = learner.email.strip().lower() if learner.email else learner.id
+    recipient = {
+        "type": "email" if learner.email else "url",
+        "hashed": True,
+        "salt": salt,
+        "identity": "sha256$" + hashlib.sha256((identity + salt).encode()).hexdigest(),
+    }
+    return _ob2_assertion(builder, award, definition, recipient)
+
+
+def ob2_hosted_assertion(
+    builder: CredentialBuilder, award: Award, definition: Credential | Stack
+) -> dict[str, Any]:
+    """The OB 2.0 hosted ``Assertion`` of a signed award, its recipient the one
+    its Open Badges 3.0 credential names (the same salt and hash), so the
+    assertion is the same at every request and needs no learner record.
+
+    Raises:
+        ValueError: the award carries no signed credential with a hashed recipient.
+    """
+    credential = award.documents.get("credential")
+    subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
+    identifiers = subject.get("identifier") if isinstance(subject, dict) else None
+    found = identifiers[0] if isinstance(identifiers, list) and identifiers else None
+    if not isinstance(found, dict) or not found.get("hashed"):
+        raise ValueError(f"award {award.id} carries no credential with a hashed recipient")
+    recipient = {
+        "type": "email" if found.get("identityType") == "emailAddress" else "url",
+        "hashed": True,
+        "salt": found.get("salt", ""),
+        "identity": found["identityHash"],
+    }
+    return _ob2_assertion(builder, award, definition, recipient)
+
+
+def _ob2_assertion(
+    builder: CredentialBuilder,
+    award: Award,
+    definition: Credential | Stack,
+    recipient: dict[str, Any],
+) -> dict[str, Any]:
     urls = builder.urls
     assertion_id = urls.ob2(urls.credential(award.id))
     if award.revoked_at is not None:
@@ -482,18 +526,11 @@ def ob2_assertion(
             "revoked": True,
             "revocationReason": award.revocation_reason,
         }
-    salt = salt if salt is not None else secrets.token_hex(8)
-    identity = learner.email.strip().lower() if learner.email else learner.id
     doc: dict[str, Any] = {
         "@context": CONTEXT_OB2,
         "type": "Assertion",
         "id": assertion_id,
-        "recipient": {
-            "type": "email" if learner.email else "url",
-            "hashed": True,
-            "salt": salt,
-            "identity": "sha256$" + hashlib.sha256((identity + salt).encode()).hexdigest(),
-        },
+        "recipient": recipient,
         "badge": ob2_badge_class(builder, definition)["id"],
         "issuedOn": iso(award.issued_at),
         "verification": {"type": "hosted"},

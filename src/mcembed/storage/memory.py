@@ -147,6 +147,11 @@ class _MemoryTransaction(LtiMemoryRepositories, CommunityMemoryRepositories, Api
             out = [s for s in out if s.pack_id == pack_id]
         return sorted(out, key=lambda s: (s.name.lower(), s.id))
 
+    def find_definition_with_image(self, image: str) -> Credential | Stack | None:
+        definitions: list[Credential | Stack] = [*self.t.credentials.values()]
+        definitions += self.t.stacks.values()
+        return next((d for d in definitions if d.image == image), None)
+
     # people
     def put_person(self, person: Person) -> None:
         self._set(self.t.people, person.id, person)

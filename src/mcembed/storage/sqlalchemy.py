@@ -595,6 +595,22 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
             found = [cache[(r.id, r.version)] for r in rows]
         return [stack for stack in found if stack is not None]
 
+    def find_definition_with_image(self, image: str) -> Credential | Stack | None:
+        # rare (a badge image's first request), so a scan of the JSON documents
+        # rather than a column and an index of its own
+        c, s = t.credentials, t.stacks
+        row = self.conn.execute(
+            select(c.c.id, c.c.version, c.c.content_hash, c.c.document)
+            .where(c.c.document["image"].as_string() == image)
+            .limit(1)
+        ).first()
+        if row is not None:
+            return self._credential(row)
+        doc = self.conn.execute(
+            select(s.c.document).where(s.c.document["image"].as_string() == image).limit(1)
+        ).scalar()
+        return from_data(Stack, doc) if doc is not None else None
+
     # --- people -----------------------------------------------------------------
     def put_person(self, person: Person) -> None:
         # one statement: insert, or bring the names up to date when they changed
