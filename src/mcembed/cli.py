@@ -459,10 +459,25 @@ def lti_retire_key(state: _State, kid: str) -> None:
     click.echo(f"Key {kid} retired.")
 
 
+@lti.command("purge-launches")
+@pass_state
+def lti_purge_launches(state: _State) -> None:
+    """Delete expired launches and login states, with the names and e-mail
+    addresses launches brought.
+
+    Run it from cron (hourly is plenty); `mcembed lti worker`, and the web
+    processes when there is no Redis, also do it every hour. A page opened with
+    a deleted launch asks the person to open the tool again from their course.
+    """
+    gone = _lms(state).remove_expired()
+    click.echo(f"Removed {_count(gone, 'expired launch record')}.")
+
+
 @lti.command("worker")
 @click.option("--burst", is_flag=True, help="Send what is due and stop (no waiting).")
 def lti_worker(burst: bool) -> None:
-    """Send grades to LMSs: an RQ worker with MCEMBED_REDIS_URL, else a loop here."""
+    """Send grades to LMSs (and cohort reminders; purge expired launches hourly):
+    an RQ worker with MCEMBED_REDIS_URL, else a loop here."""
     from mcembed_lti.worker import run_worker  # type: ignore[import-not-found, unused-ignore]
 
     run_worker(burst=burst)

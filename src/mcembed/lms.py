@@ -32,6 +32,7 @@ from .submissions import Submission
 __all__ = ["ClaimedDelivery", "Lms", "PlacementRequest"]
 
 LEASE = timedelta(seconds=60)
+PURGE_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -279,10 +280,29 @@ class Lms:
             )
         return found
 
-    def remove_expired(self) -> int:
-        """Drop expired login states and launches; returns how many."""
-        with self.store.transaction() as tx:
-            return tx.remove_expired(self.clock.now())
+    def remove_expired(self, *, batch: int = PURGE_BATCH) -> int:
+        """Drop expired login states and launches, and with them the names and
+        e-mail addresses a launch brought; returns how many.
+
+        A page opened with a removed launch's id says to open the tool again
+        from the course, as it does for any expired launch. Removed in
+        transactions of at most ``batch`` of each, so a long backlog never
+        holds one long transaction (nor the SQLite write lock).
+
+        Raises:
+            ValueError: ``batch`` is below 1.
+        """
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1 (got {batch})")
+        now = self.clock.now()
+        total = 0
+        while True:
+            with self.store.transaction() as tx:
+                gone = tx.remove_expired(now, limit=batch)
+            total += gone
+            # fewer than a batch in all: fewer than a batch of each, none left
+            if gone < batch:
+                return total
 
     def find_placement(self, course_id: str, resource_link_id: str) -> Placement | None:
         with self.store.transaction() as tx:

@@ -244,3 +244,57 @@ def test_progress_lists_people_who_never_launched(store: Any, clock: FixedClock,
     ]
     with pytest.raises(PermissionDenied):
         lms.course_progress(LEARNER, LEARNER.course_id)
+
+
+class CountingStore:
+    """The store, counting the transactions it hands out."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.transactions = 0
+
+    def transaction(self) -> Any:
+        self.transactions += 1
+        return self.store.transaction()
+
+
+def test_expired_launches_are_purged_in_bounded_transactions(store: Any, clock: FixedClock) -> None:
+    """Names and e-mail addresses of old launches go, a few hundred at a time,
+    never in one long transaction; launches still valid stay."""
+    counting = CountingStore(store)
+    lms = Lms(counting, clock=clock, ids=SequentialIds())
+    with store.transaction() as tx:
+        for n in range(5):
+            tx.add_launch(
+                LaunchContext(
+                    id=f"lch_{n}",
+                    platform_id="plt_1",
+                    deployment_id="d",
+                    user_id="u",
+                    person_id="p",
+                    course_id="c",
+                    email="ada@example.org",
+                    csrf_token="t",
+                    created_at=NOW - timedelta(hours=9),
+                    expires_at=NOW - timedelta(hours=1, minutes=n),
+                )
+            )
+        tx.add_launch(
+            LaunchContext(
+                id="lch_valid",
+                platform_id="plt_1",
+                deployment_id="d",
+                user_id="u",
+                person_id="p",
+                course_id="c",
+                csrf_token="t",
+                created_at=NOW,
+                expires_at=NOW + timedelta(hours=8),
+            )
+        )
+    assert lms.remove_expired(batch=2) == 5
+    assert counting.transactions == 3  # 2, 2 and the last 1
+    assert lms.get_launch("lch_valid").id == "lch_valid"
+    assert lms.remove_expired() == 0
+    with pytest.raises(ValueError, match="batch must be at least 1"):
+        lms.remove_expired(batch=0)

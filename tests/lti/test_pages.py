@@ -139,6 +139,30 @@ def test_a_page_without_a_valid_launch_is_a_404(client: Any) -> None:
         assert "Open the tool again from your course" in resp.get_data(as_text=True)
 
 
+def test_a_page_of_a_purged_launch_asks_to_launch_again(
+    app_factory: Any, emulator: Any, tmp_path: Any
+) -> None:
+    """Nothing needs a launch once it has expired and been purged: its pages say
+    to open the tool again, whether the launch is still in a process's cache or not."""
+    from datetime import UTC, datetime
+
+    from lti_platform import LtiDriver
+    from mcembed import Actor, FixedClock
+
+    clock = FixedClock(datetime.now(UTC))
+    app = app_factory(tmp_path / "purge", CLOCK=clock)
+    tool = app.extensions["mcembed_lti"]
+    tool.lms.add_platform(Actor.system(), **emulator.urls, deployment_ids=[emulator.deployment_id])
+    client = app.test_client()
+    learner = LtiDriver(app, client, emulator).launch("Learner")
+    assert client.get(f"/learn/?launch={learner.id}").status_code == 200
+    clock.advance(hours=9)
+    assert tool.lms.remove_expired() == 1
+    resp = client.get(f"/learn/?launch={learner.id}")
+    assert resp.status_code == 404
+    assert "Open the tool again from your course" in resp.get_data(as_text=True)
+
+
 REVIEWER_PAGES = ["/review/", "/review/roster", "/review/grades"]
 
 

@@ -220,8 +220,9 @@ class Transaction(CommunityTransaction, ApiTransaction, Protocol):
         ...
 
     def find_launch(self, launch_id: str) -> LaunchContext | None: ...
-    def remove_expired(self, now: datetime) -> int:
-        """Drop login states and launches that expired before ``now``."""
+    def remove_expired(self, now: datetime, *, limit: int | None = None) -> int:
+        """Drop login states and launches expired at ``now``: all of them, or at
+        most ``limit`` of each, the longest expired first. Returns how many."""
         ...
 
     def put_placement(self, placement: Placement) -> Placement:

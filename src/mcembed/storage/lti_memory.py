@@ -120,14 +120,14 @@ class LtiMemoryRepositories:
             self.put_roster_member(member)
         self.add_launch(launch)
 
-    def remove_expired(self, now: datetime) -> int:
+    def remove_expired(self, now: datetime, *, limit: int | None = None) -> int:
         gone = 0
-        for state in [s for s, v in self.lti.logins.items() if v.is_expired(now)]:
-            self._pop(self.lti.logins, state)
-            gone += 1
-        for lid in [i for i, v in self.lti.launches.items() if v.is_expired(now)]:
-            self._pop(self.lti.launches, lid)
-            gone += 1
+        tables: tuple[dict[str, Any], ...] = (self.lti.logins, self.lti.launches)
+        for table in tables:
+            expired = sorted((v.expires_at, k) for k, v in table.items() if v.is_expired(now))
+            for _, key in expired[:limit]:
+                self._pop(table, key)
+                gone += 1
         return gone
 
     # placements
