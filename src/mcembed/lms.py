@@ -20,7 +20,7 @@ from .access import Actor
 from .awards import AwardKind, AwardStatus
 from .clock import Clock, Ids, RandomIds, SystemClock
 from .errors import Conflict, NotFound, ValidationError
-from .grades import DeliveryState, GradeDelivery, backoff, score_for
+from .grades import DeliveryState, GradeDelivery, backoff, score_for, superseded_by
 from .launches import LaunchContext, LoginState
 from .people import Person
 from .placements import Placement, PlacementKind
@@ -445,12 +445,31 @@ class Lms:
         self, delivery_id: str, *, lease: timedelta = LEASE
     ) -> ClaimedDelivery | None:
         """Hold a due delivery for one send; ``None`` when another worker holds
-        it, it was sent, or it is not due yet."""
+        it, it was sent, or it is not due yet.
+
+        A delivery that a newer score for the same line item and learner has
+        made stale (``grades.superseded_by``; its first worker died mid-send
+        while the newer one went out) is marked superseded instead, and
+        ``None`` returned: it is never sent.
+        """
         token = secrets.token_hex(16)
         now = self.clock.now()
         with self.store.transaction() as tx:
             claimed = tx.claim_grade_delivery(delivery_id, now, now + lease, token)
             if claimed is None:
+                return None
+            siblings = tx.list_grade_deliveries(
+                DeliveryFilter(
+                    placement_id=claimed.placement_id,
+                    person_id=claimed.person_id,
+                    states=(DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.SENT),
+                )
+            ).items
+            if superseded_by(claimed, siblings) is not None:
+                tx.finish_grade_delivery(
+                    replace(claimed, state=DeliveryState.SUPERSEDED, lease_until=None),
+                    token,
+                )
                 return None
             placement = tx.find_placement(claimed.placement_id)
             platform = tx.find_platform(claimed.platform_id)

@@ -10,7 +10,15 @@ import pytest
 
 from factories import LEARNER, NOW, OTHER_LEARNER, REVIEWER, scores, submitted
 from mcembed import Actor, FixedClock, PermissionDenied, SequentialIds, Service, ValidationError
-from mcembed.grades import ActivityProgress, DeliveryState, GradingProgress, backoff, score_for
+from mcembed.grades import (
+    ActivityProgress,
+    DeliveryState,
+    GradeDelivery,
+    GradingProgress,
+    backoff,
+    score_for,
+    superseded_by,
+)
 from mcembed.launches import AgsEndpoint, LaunchContext
 from mcembed.lms import Lms, PlacementRequest
 from mcembed.placements import PlacementKind
@@ -298,3 +306,113 @@ def test_expired_launches_are_purged_in_bounded_transactions(store: Any, clock: 
     assert lms.remove_expired() == 0
     with pytest.raises(ValueError, match="batch must be at least 1"):
         lms.remove_expired(batch=0)
+
+
+def delivery(did: str, event: str, at_seconds: int, **over: Any) -> GradeDelivery:
+    at = NOW + timedelta(seconds=at_seconds)
+    score = score_for(event, user_id="u1", at=at, points=7, max_points=8)
+    assert score is not None
+    values: dict[str, Any] = {
+        "id": did,
+        "platform_id": "plt_1",
+        "course_id": "c1",
+        "placement_id": "plc_1",
+        "person_id": "p1",
+        "event": event,
+        "score": score,
+        "next_attempt_at": at,
+        "created_at": at,
+    }
+    values.update(over)
+    return GradeDelivery(**values)
+
+
+OLD = delivery("gd_old", "submitted", 0, state=DeliveryState.SENDING)
+
+
+@pytest.mark.parametrize(
+    ("other", "stale"),
+    [
+        (delivery("gd_new", "awarded", 10, state=DeliveryState.SENT), True),
+        (delivery("gd_new", "awarded", 10, state=DeliveryState.PENDING), True),
+        (delivery("gd_new", "awarded", 10, state=DeliveryState.SENDING), True),
+        (delivery("gd_new", "awarded", 10, state=DeliveryState.SUPERSEDED), False),
+        (delivery("gd_new", "awarded", -10, state=DeliveryState.SENT), False),
+        (delivery("gd_new", "awarded", 10, person_id="p2", state=DeliveryState.SENT), False),
+        (delivery("gd_new", "awarded", 10, placement_id="plc_2", state=DeliveryState.SENT), False),
+        (OLD, False),
+    ],
+    ids=[
+        "newer-sent",
+        "newer-pending",
+        "newer-sending",
+        "newer-superseded",
+        "older",
+        "other-learner",
+        "other-line-item",
+        "itself",
+    ],
+)
+def test_only_a_later_score_for_the_same_learner_and_line_item_supersedes(
+    other: GradeDelivery, stale: bool
+) -> None:
+    assert (superseded_by(OLD, [other]) is other) is stale
+
+
+def test_a_worker_killed_mid_send_never_sends_the_older_score_after_the_newer(
+    store: Any, clock: FixedClock, lms: Lms
+) -> None:
+    """Worker 1 claims "submitted" and dies; the award is written and sent; when
+    worker 1's lease runs out the next worker marks "submitted" superseded
+    instead of sending it: superseded, not failing, and nothing left to send."""
+    from factories import make_credential
+
+    service = Service(
+        store, MemoryBlobStore(), clock=clock, ids=SequentialIds(), listeners=[lms.on_event]
+    )
+    with store.transaction() as tx:
+        tx.add_credential(make_credential())
+    add_canvas(lms)
+    _launch(lms, LEARNER, "u1")
+    sub = submitted(service)
+    [first] = lms.due_deliveries()
+    assert lms.claim_delivery(first) is not None  # worker 1, killed before finishing
+    clock.advance(seconds=30)
+    service.record_review(REVIEWER, sub.id, scores(design="Exemplary", impact="Proficient"))
+    [award] = lms.due_deliveries()
+    sent = lms.claim_delivery(award)
+    assert sent is not None
+    assert lms.finish_delivery(sent) is not None
+    clock.advance(minutes=5)  # worker 1's lease has run out
+    assert lms.due_deliveries() == [first]
+    assert lms.claim_delivery(first) is None
+    assert lms.due_deliveries() == []
+    page = lms.list_deliveries(REVIEWER, LEARNER.course_id)
+    assert [(d.event, d.state) for d in page.items] == [
+        ("awarded", DeliveryState.SENT),
+        ("submitted", DeliveryState.SUPERSEDED),
+    ]
+    assert lms.list_deliveries(REVIEWER, LEARNER.course_id, failing=True).total == 0
+
+
+def test_a_newer_delivery_supersedes_a_waiting_older_one_at_once(
+    store: Any, clock: FixedClock, lms: Lms
+) -> None:
+    from factories import make_credential
+
+    service = Service(
+        store, MemoryBlobStore(), clock=clock, ids=SequentialIds(), listeners=[lms.on_event]
+    )
+    with store.transaction() as tx:
+        tx.add_credential(make_credential())
+    add_canvas(lms)
+    _launch(lms, LEARNER, "u1")
+    sub = submitted(service)
+    clock.advance(seconds=30)
+    service.record_review(REVIEWER, sub.id, scores(design="Exemplary", impact="Proficient"))
+    page = lms.list_deliveries(REVIEWER, LEARNER.course_id)
+    assert [(d.event, d.state) for d in page.items] == [
+        ("awarded", DeliveryState.PENDING),
+        ("submitted", DeliveryState.SUPERSEDED),
+    ]
+    assert len(lms.due_deliveries()) == 1

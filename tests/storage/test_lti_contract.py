@@ -294,6 +294,23 @@ def test_a_newer_delivery_supersedes_a_pending_one(store: Any) -> None:
         assert page.items[0].id == "gd_2"
 
 
+def test_deliveries_are_listed_by_line_item_and_learner(store: Any) -> None:
+    """What a claim reads to know whether a newer score went out meanwhile."""
+    with store.transaction() as tx:
+        tx.add_grade_delivery(make_delivery("gd_1"))
+        tx.add_grade_delivery(make_delivery("gd_2", person_id="p2"))
+        tx.add_grade_delivery(make_delivery("gd_3", placement_id="plc_2"))
+        tx.add_grade_delivery(make_delivery("gd_4", created_at=NOW + timedelta(seconds=1)))
+    with store.transaction() as tx:
+        found = tx.list_grade_deliveries(DeliveryFilter(placement_id="plc_1", person_id="p1"))
+        assert [d.id for d in found.items] == ["gd_4", "gd_1"]
+        pending = DeliveryFilter(
+            placement_id="plc_1", person_id="p1", states=(DeliveryState.PENDING,)
+        )
+        assert [d.id for d in tx.list_grade_deliveries(pending).items] == ["gd_4"]
+        assert tx.list_grade_deliveries(DeliveryFilter(person_id="p2")).total == 1
+
+
 def test_failing_deliveries_are_listed(store: Any) -> None:
     with store.transaction() as tx:
         tx.add_grade_delivery(make_delivery("gd_1"))

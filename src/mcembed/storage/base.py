@@ -105,9 +105,12 @@ class AwardFilter:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryFilter:
-    """Grade deliveries of a course (or all), in some states, or only those failing."""
+    """Grade deliveries of a course (or all), of one line item (placement) and
+    learner, in some states, or only those failing."""
 
     course_id: str | None = None
+    placement_id: str | None = None
+    person_id: str | None = None
     states: tuple[DeliveryState, ...] = ()
     failing: bool = False
     limit: int = 100

@@ -179,6 +179,8 @@ class LtiMemoryRepositories:
             d
             for d in self.lti.deliveries.values()
             if (where.course_id is None or d.course_id == where.course_id)
+            and (where.placement_id is None or d.placement_id == where.placement_id)
+            and (where.person_id is None or d.person_id == where.person_id)
             and (not where.states or d.state in where.states)
             and (not where.failing or d.failing)
         ]

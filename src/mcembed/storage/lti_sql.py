@@ -389,6 +389,10 @@ class LtiSqlRepositories:
         conds: list[Any] = []
         if where.course_id is not None:
             conds.append(g.c.course_id == where.course_id)
+        if where.placement_id is not None:
+            conds.append(g.c.placement_id == where.placement_id)
+        if where.person_id is not None:
+            conds.append(g.c.person_id == where.person_id)
         if where.states:
             conds.append(g.c.state.in_([s.value for s in where.states]))
         if where.failing:
