@@ -17,6 +17,7 @@ checked by one test-suite run over all of them:
   course; ``add_submission`` raises ``Conflict`` for a second one.
 - A submission has at most one award; a learner at most one award per stack and
   course.
+- Writing a submission records the stored files it holds (``files_base``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ..stacks import Stack
 from ..submissions import Submission, SubmissionState
 from .api_base import ApiTransaction
 from .community_base import CommunityTransaction
+from .files_base import FileTransaction
 
 __all__ = [
     "AwardFilter",
@@ -128,9 +130,10 @@ class Page(Generic[T]):
     total: int = 0
 
 
-class Transaction(CommunityTransaction, ApiTransaction, Protocol):
+class Transaction(CommunityTransaction, ApiTransaction, FileTransaction, Protocol):
     """The repositories, inside one unit of work (the community ones in
-    ``community_base``, the API tokens in ``api_base``)."""
+    ``community_base``, the API tokens in ``api_base``, who holds each stored
+    file in ``files_base``)."""
 
     # packs, credentials, stacks
     def put_pack(self, pack: PackRecord) -> None: ...
