@@ -6,8 +6,9 @@ retries the back-off sets); start as many as you like on any host. A thread
 enqueues a sweep every 30 seconds, so deliveries whose worker died (their lease
 ran out) are picked up even when no web request kicks, the cohort reminders
 due every 15 minutes (each reminder is sent once, however many workers run:
-``mcembed community send-reminders`` is the same job for cron), and the purge
-of expired launches every hour (``mcembed lti purge-launches`` for cron).
+``mcembed community send-reminders`` is the same job for cron), the purge of
+expired launches every hour (``mcembed lti purge-launches`` for cron), and the
+sweep of stored files nothing holds every day (``mcembed files sweep``).
 Without Redis it does the same in a loop.
 """
 
@@ -26,13 +27,16 @@ __all__ = [
     "purge_launches",
     "rq_purge_launches",
     "rq_send_reminders",
+    "rq_sweep_files",
     "run_worker",
     "send_due_reminders",
+    "sweep_files",
 ]
 
 SWEEP_EVERY = 30.0
 REMIND_EVERY = 900.0
 PURGE_EVERY = 3600.0
+FILES_EVERY = 86400.0
 
 
 def send_due_reminders(service: Any) -> int:
@@ -57,17 +61,28 @@ def rq_purge_launches() -> int:
     return purge_launches(worker_tool().lms)
 
 
+def sweep_files(service: Any) -> int:
+    """Delete stored files that nothing holds any more; how many."""
+    return len(service.sweep_files(Actor.system()).removed)
+
+
+def rq_sweep_files() -> int:
+    """The RQ job: the sweep of stored files, with the tool built from the environment."""
+    return sweep_files(worker_tool().service)
+
+
 def run_worker(
     *,
     burst: bool = False,
     sweep_every: float = SWEEP_EVERY,
     remind_every: float = REMIND_EVERY,
     purge_every: float = PURGE_EVERY,
+    files_every: float = FILES_EVERY,
 ) -> None:
     """Run until stopped (or, with ``burst``, until nothing is due)."""
     tool = worker_tool()
     if tool.redis is None:
-        reminded = purged = -float("inf")
+        reminded = purged = swept = -float("inf")
         while True:
             if time.monotonic() - reminded >= remind_every:
                 send_due_reminders(tool.service)
@@ -75,6 +90,9 @@ def run_worker(
             if time.monotonic() - purged >= purge_every:
                 purge_launches(tool.lms)
                 purged = time.monotonic()
+            if time.monotonic() - swept >= files_every:
+                sweep_files(tool.service)
+                swept = time.monotonic()
             counts = deliver_due(tool.lms, tool.sender)
             if burst:
                 return
@@ -86,10 +104,11 @@ def run_worker(
     queue.enqueue(rq_sweep, job_timeout=300, result_ttl=60)
     queue.enqueue(rq_send_reminders, job_timeout=300, result_ttl=60)
     queue.enqueue(rq_purge_launches, job_timeout=600, result_ttl=60)
+    queue.enqueue(rq_sweep_files, job_timeout=3600, result_ttl=60)
     if not burst:
 
         def sweeper() -> None:
-            reminded = purged = time.monotonic()
+            reminded = purged = swept = time.monotonic()
             while True:
                 time.sleep(sweep_every)
                 queue.enqueue(rq_sweep, job_timeout=300, result_ttl=60)
@@ -99,6 +118,9 @@ def run_worker(
                 if time.monotonic() - purged >= purge_every:
                     queue.enqueue(rq_purge_launches, job_timeout=600, result_ttl=60)
                     purged = time.monotonic()
+                if time.monotonic() - swept >= files_every:
+                    queue.enqueue(rq_sweep_files, job_timeout=3600, result_ttl=60)
+                    swept = time.monotonic()
 
         threading.Thread(target=sweeper, name="mcembed-sweeper", daemon=True).start()
     # jobs run in this process (no fork per job): the database pool and the access

@@ -308,6 +308,28 @@ def db_upgrade(state: _State) -> None:
         click.echo(f"Upgraded the database from {before or 'empty'} to {head}.")
 
 
+@cli.group()
+def files() -> None:
+    """Evidence files and pack images in the instance's file storage."""
+
+
+@files.command("sweep")
+@pass_state
+def files_sweep(state: _State) -> None:
+    """Delete stored files that no submission or pack holds any more.
+
+    A replaced draft file goes at once; this removes what a crash left behind
+    (and uploads left unfinished for a day). Safe while the tool runs, and as
+    often as you like: run it from cron (daily is plenty); `mcembed lti worker`
+    also runs it every day.
+    """
+    done = state.service().sweep_files(Actor.system())
+    click.echo(
+        f"Checked {_count(done.checked, 'stored file')}: removed {len(done.removed)} that "
+        f"nothing holds, and {_count(done.stale_uploads, 'unfinished upload')}."
+    )
+
+
 # --- the LTI tool: platforms, keys, the grade worker, the web server -------------------
 
 

@@ -117,3 +117,13 @@ def test_purge_launches_removes_expired_launches_for_cron(tmp_path: Path) -> Non
         assert tx.find_launch("lch_old") is None
         assert tx.find_launch("lch_new") is not None
     store.close()
+
+
+def test_files_sweep_removes_files_nothing_holds(tmp_path: Path) -> None:
+    from mcembed.storage import LocalBlobStore
+
+    orphan = LocalBlobStore(tmp_path / "files").put(b"left by a crash", "a.txt", max_bytes=100)
+    code, out = run(tmp_path, "files", "sweep")
+    assert code == 0, out
+    assert "Checked 1 stored file: removed 1 that nothing holds, and 0 unfinished uploads." in out
+    assert not LocalBlobStore(tmp_path / "files").exists(orphan.sha256)

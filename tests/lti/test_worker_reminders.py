@@ -1,5 +1,6 @@
 """``mcembed lti worker`` also sends the cohort reminders that are due, each once,
-and purges expired launches; so does the web app's grade thread without Redis."""
+purges expired launches (so does the web app's grade thread without Redis),
+and sweeps away stored files nothing holds."""
 
 from __future__ import annotations
 
@@ -98,3 +99,16 @@ def test_the_web_apps_grade_thread_purges_expired_launches(tool: Any) -> None:
     finally:
         dispatcher.close()
     assert stored_launches(tool) == ["lch_new"]
+
+
+def test_the_worker_sweeps_away_files_nothing_holds(
+    tool: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcembed_lti import worker
+
+    orphan = tool.service.blobs.put(b"left by a crash", "a.txt", max_bytes=100).sha256
+    held = set(tool.service.blobs.list_files()) - {orphan}
+    assert held  # the example pack's images and check modules
+    monkeypatch.setattr(worker, "worker_tool", lambda: tool)
+    worker.run_worker(burst=True)
+    assert set(tool.service.blobs.list_files()) == held
