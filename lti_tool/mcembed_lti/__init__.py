@@ -124,6 +124,7 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
         recognizer=opts["RECOGNIZER"] if "RECOGNIZER" in opts else open_recognizer(core),
         listeners=[tool.listener],
         max_upload_bytes=core.max_upload_bytes,
+        learner_quota_bytes=core.learner_quota_bytes,
     )
     recognizer = tool.service.recognizer
     # the instance's analytics settings; the recognizer also signs learner records

@@ -57,6 +57,7 @@ class ToolSettings:
                 "REDIS_URL",
                 "BASE_URL",
                 "MAX_UPLOAD_BYTES",
+                "LEARNER_QUOTA_BYTES",
                 "AUTO_MIGRATE",
                 "ANALYTICS_ROLES",
                 "ANALYTICS_MIN_GROUP",

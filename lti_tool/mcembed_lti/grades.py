@@ -207,12 +207,23 @@ class Dispatcher(Protocol):
 
 class ThreadDispatcher:
     """A daemon thread per process that sends due deliveries: at once when
-    kicked, and every ``interval`` seconds for retries and abandoned leases."""
+    kicked, and every ``interval`` seconds for retries and abandoned leases;
+    and, every ``purge_every`` seconds, removes expired launches (what
+    ``mcembed lti worker`` does where there is Redis)."""
 
-    def __init__(self, lms: Lms, sender: AgsSender, *, interval: float = 5.0) -> None:
+    def __init__(
+        self,
+        lms: Lms,
+        sender: AgsSender,
+        *,
+        interval: float = 5.0,
+        purge_every: float = 3600.0,
+    ) -> None:
         self.lms = lms
         self.sender = sender
         self.interval = interval
+        self.purge_every = purge_every
+        self._purge_at = time.monotonic()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mcembed-grades", daemon=True)
@@ -224,10 +235,21 @@ class ThreadDispatcher:
             self._wake.clear()
             if self._stop.is_set():
                 return
+            self.sweep()
+
+    def sweep(self) -> None:
+        """One round: send what is due; purge expired launches when an hour is up."""
+        try:
+            deliver_due(self.lms, self.sender)
+        except Exception:  # the database may be away a moment; try again later
+            log.exception("sending grades failed; will try again")
+        if time.monotonic() >= self._purge_at:
+            self._purge_at = time.monotonic() + self.purge_every
             try:
-                deliver_due(self.lms, self.sender)
-            except Exception:  # the database may be away a moment; try again later
-                log.exception("sending grades failed; will try again")
+                self.lms.remove_expired()
+            except Exception:  # as above: the next round tries again
+                log.exception("purging expired launches failed; will try again")
+                self._purge_at = time.monotonic() + self.interval
 
     def kick(self) -> None:
         self._wake.set()

@@ -73,6 +73,7 @@ from .errors import NotFound as NotFound
 from .errors import PackError as PackError
 from .errors import PermissionDenied as PermissionDenied
 from .errors import Problem as Problem
+from .errors import QuotaExceeded as QuotaExceeded
 from .errors import SigningError as SigningError
 from .errors import ValidationError as ValidationError
 from .errors import VerificationError as VerificationError
@@ -82,6 +83,7 @@ from .evidence import EvidenceItem as EvidenceItem
 from .evidence import WordCount as WordCount
 from .evidence import count_words as count_words
 from .evidence import word_count as word_count
+from .files import FileSweep as FileSweep
 from .instance import open_service as open_service
 from .notifications import Notification as Notification
 from .notifications import NotificationKind as NotificationKind
@@ -189,6 +191,7 @@ __all__ = [
     "EvidenceShare",
     "Figure",
     "FigureRow",
+    "FileSweep",
     "FixedClock",
     "Goal",
     "Grouping",
@@ -219,6 +222,7 @@ __all__ = [
     "Problem",
     "PublicEntry",
     "PublicPortfolio",
+    "QuotaExceeded",
     "RandomIds",
     "ReceivedRecommendation",
     "Recognizer",

@@ -308,6 +308,28 @@ def db_upgrade(state: _State) -> None:
         click.echo(f"Upgraded the database from {before or 'empty'} to {head}.")
 
 
+@cli.group()
+def files() -> None:
+    """Evidence files and pack images in the instance's file storage."""
+
+
+@files.command("sweep")
+@pass_state
+def files_sweep(state: _State) -> None:
+    """Delete stored files that no submission or pack holds any more.
+
+    A replaced draft file goes at once; this removes what a crash left behind
+    (and uploads left unfinished for a day). Safe while the tool runs, and as
+    often as you like: run it from cron (daily is plenty); `mcembed lti worker`
+    also runs it every day.
+    """
+    done = state.service().sweep_files(Actor.system())
+    click.echo(
+        f"Checked {_count(done.checked, 'stored file')}: removed {len(done.removed)} that "
+        f"nothing holds, and {_count(done.stale_uploads, 'unfinished upload')}."
+    )
+
+
 # --- the LTI tool: platforms, keys, the grade worker, the web server -------------------
 
 
@@ -459,10 +481,25 @@ def lti_retire_key(state: _State, kid: str) -> None:
     click.echo(f"Key {kid} retired.")
 
 
+@lti.command("purge-launches")
+@pass_state
+def lti_purge_launches(state: _State) -> None:
+    """Delete expired launches and login states, with the names and e-mail
+    addresses launches brought.
+
+    Run it from cron (hourly is plenty); `mcembed lti worker`, and the web
+    processes when there is no Redis, also do it every hour. A page opened with
+    a deleted launch asks the person to open the tool again from their course.
+    """
+    gone = _lms(state).remove_expired()
+    click.echo(f"Removed {_count(gone, 'expired launch record')}.")
+
+
 @lti.command("worker")
 @click.option("--burst", is_flag=True, help="Send what is due and stop (no waiting).")
 def lti_worker(burst: bool) -> None:
-    """Send grades to LMSs: an RQ worker with MCEMBED_REDIS_URL, else a loop here."""
+    """Send grades to LMSs (and cohort reminders; purge expired launches hourly):
+    an RQ worker with MCEMBED_REDIS_URL, else a loop here."""
     from mcembed_lti.worker import run_worker  # type: ignore[import-not-found, unused-ignore]
 
     run_worker(burst=burst)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .access import DEFAULT_ANALYTICS_ROLES, DEFAULT_MODERATION_ROLES, Role, parse_roles
 from .errors import ConfigError
+from .quota import DEFAULT_QUOTA
 
 __all__ = ["SETTINGS", "Setting", "Settings"]
 
@@ -43,6 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MCEMBED_BASE_URL", "the URL the server is started on", "Public base URL of the tool."),
     Setting(
         "MCEMBED_MAX_UPLOAD_BYTES", "26214400 (25 MiB)", "Largest evidence file accepted, in bytes."
+    ),
+    Setting(
+        "MCEMBED_LEARNER_QUOTA_BYTES",
+        "250000000 (250 MB)",
+        "Bytes each learner's evidence files may take in all (drafts and every attempt; "
+        "a file kept twice counts once); 0 for no quota.",
     ),
     Setting(
         "MCEMBED_AUTO_MIGRATE",
@@ -155,6 +162,7 @@ class Settings:
     redis_url: str = ""
     base_url: str = ""
     max_upload_bytes: int = _DEFAULT_MAX_UPLOAD
+    learner_quota_bytes: int = DEFAULT_QUOTA
     auto_migrate: bool | None = None
     issuer_key_passphrase: str = field(default="", repr=False)
     analytics_roles: frozenset[Role] = DEFAULT_ANALYTICS_ROLES
@@ -206,6 +214,18 @@ class Settings:
             ) from None
         if max_bytes <= 0:
             raise ConfigError(f"MCEMBED_MAX_UPLOAD_BYTES must be above 0 (got {max_bytes})")
+        quota_text = env.get("MCEMBED_LEARNER_QUOTA_BYTES", "").strip()
+        try:
+            quota = int(quota_text) if quota_text else DEFAULT_QUOTA
+        except ValueError:
+            raise ConfigError(
+                "MCEMBED_LEARNER_QUOTA_BYTES must be a whole number of bytes, 0 for no quota "
+                f"(got {quota_text!r})"
+            ) from None
+        if quota < 0:
+            raise ConfigError(
+                f"MCEMBED_LEARNER_QUOTA_BYTES must be 0 (no quota) or more (got {quota})"
+            )
         auto = env.get("MCEMBED_AUTO_MIGRATE")
         base_url = env.get("MCEMBED_BASE_URL", "").strip().rstrip("/")
         if base_url and not base_url.startswith(("http://", "https://")):
@@ -229,6 +249,7 @@ class Settings:
             redis_url=env.get("MCEMBED_REDIS_URL", "").strip(),
             base_url=base_url,
             max_upload_bytes=max_bytes,
+            learner_quota_bytes=quota,
             auto_migrate=None if auto is None else _truthy("MCEMBED_AUTO_MIGRATE", auto),
             issuer_key_passphrase=env.get("MCEMBED_ISSUER_KEY_PASSPHRASE", ""),
             analytics_roles=parse_roles(roles) if roles else DEFAULT_ANALYTICS_ROLES,

@@ -5,6 +5,7 @@ McembedError
 ├── ValidationError (ValueError)     bad input; ``.problems`` lists each Problem
 │   ├── PackError                    authoring files; every problem has file, line, field path
 │   └── EvidenceError                evidence does not meet its requirement
+│       └── QuotaExceeded            a file would take a learner over their storage quota
 ├── NotFound (LookupError)           unknown id
 ├── PermissionDenied                 role or course check failed
 ├── Conflict                         the current state does not allow it
@@ -41,6 +42,7 @@ __all__ = [
     "PackError",
     "PermissionDenied",
     "Problem",
+    "QuotaExceeded",
     "SigningError",
     "ValidationError",
     "VerificationError",
@@ -113,6 +115,21 @@ class PackError(ValidationError):
 
 class EvidenceError(ValidationError):
     """Evidence does not meet its requirement (word bounds, file type, size, ...)."""
+
+
+class QuotaExceeded(EvidenceError):
+    """A file would take a learner's files over their storage quota.
+
+    ``quota``, ``used`` (before the file) and ``size`` (the file's) are bytes.
+    """
+
+    def __init__(
+        self, message: str, problems: Sequence[Problem], *, quota: int, used: int, size: int
+    ) -> None:
+        self.quota = quota
+        self.used = used
+        self.size = size
+        super().__init__(message, problems)
 
 
 class NotFound(McembedError, LookupError):

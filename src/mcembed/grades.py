@@ -15,11 +15,15 @@ change it reports (an outbox), then sent, retried with back-off and never
 dropped. A delivery's ``timestamp`` is fixed when it is written, so sending it
 again is idempotent for the platform (AGS platforms keep one result per
 timestamp), and a newer delivery for the same line item and learner
-supersedes any older one still waiting.
+supersedes any older one still waiting. An older score is never sent after a
+newer one exists (``superseded_by``): a worker that takes over a delivery
+whose first worker died mid-send marks it superseded instead of sending it,
+so the gradebook never falls back from the award to "pending".
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -32,6 +36,7 @@ __all__ = [
     "Score",
     "backoff",
     "score_for",
+    "superseded_by",
 ]
 
 
@@ -173,3 +178,27 @@ class GradeDelivery:
     def failing(self) -> bool:
         """Tried and not yet through: shown to the instructor with a retry button."""
         return self.state in (DeliveryState.PENDING, DeliveryState.SENDING) and self.attempts > 0
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """The line item (placement) and learner the score is for."""
+        return (self.placement_id, self.person_id)
+
+
+def superseded_by(delivery: GradeDelivery, others: Iterable[GradeDelivery]) -> GradeDelivery | None:
+    """The newest of ``others`` that makes ``delivery`` stale, or ``None``.
+
+    Another delivery for the same line item and learner with a later score,
+    sent or still to be sent, replaces ``delivery``'s score at the platform:
+    sending ``delivery`` after it would leave the older score showing.
+    Superseded deliveries replace nothing.
+    """
+    newer = [
+        d
+        for d in others
+        if d.id != delivery.id
+        and d.target == delivery.target
+        and d.state is not DeliveryState.SUPERSEDED
+        and d.score.timestamp > delivery.score.timestamp
+    ]
+    return max(newer, key=lambda d: (d.score.timestamp, d.created_at), default=None)

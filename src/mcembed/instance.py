@@ -28,6 +28,7 @@ def open_service(settings: Settings | None = None, **service_options: Any) -> Se
     store = SqlStore(settings.resolved_database_url, migrate=settings.migrate_on_start)
     blobs = LocalBlobStore(settings.files_dir)
     service_options.setdefault("max_upload_bytes", settings.max_upload_bytes)
+    service_options.setdefault("learner_quota_bytes", settings.learner_quota_bytes)
     if "recognizer" not in service_options:
         # every award made through the instance carries its signed Open Badges
         from .badges.issuing import open_recognizer

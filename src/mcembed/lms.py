@@ -20,7 +20,7 @@ from .access import Actor
 from .awards import AwardKind, AwardStatus
 from .clock import Clock, Ids, RandomIds, SystemClock
 from .errors import Conflict, NotFound, ValidationError
-from .grades import DeliveryState, GradeDelivery, backoff, score_for
+from .grades import DeliveryState, GradeDelivery, backoff, score_for, superseded_by
 from .launches import LaunchContext, LoginState
 from .people import Person
 from .placements import Placement, PlacementKind
@@ -32,6 +32,7 @@ from .submissions import Submission
 __all__ = ["ClaimedDelivery", "Lms", "PlacementRequest"]
 
 LEASE = timedelta(seconds=60)
+PURGE_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -279,10 +280,29 @@ class Lms:
             )
         return found
 
-    def remove_expired(self) -> int:
-        """Drop expired login states and launches; returns how many."""
-        with self.store.transaction() as tx:
-            return tx.remove_expired(self.clock.now())
+    def remove_expired(self, *, batch: int = PURGE_BATCH) -> int:
+        """Drop expired login states and launches, and with them the names and
+        e-mail addresses a launch brought; returns how many.
+
+        A page opened with a removed launch's id says to open the tool again
+        from the course, as it does for any expired launch. Removed in
+        transactions of at most ``batch`` of each, so a long backlog never
+        holds one long transaction (nor the SQLite write lock).
+
+        Raises:
+            ValueError: ``batch`` is below 1.
+        """
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1 (got {batch})")
+        now = self.clock.now()
+        total = 0
+        while True:
+            with self.store.transaction() as tx:
+                gone = tx.remove_expired(now, limit=batch)
+            total += gone
+            # fewer than a batch in all: fewer than a batch of each, none left
+            if gone < batch:
+                return total
 
     def find_placement(self, course_id: str, resource_link_id: str) -> Placement | None:
         with self.store.transaction() as tx:
@@ -425,12 +445,31 @@ class Lms:
         self, delivery_id: str, *, lease: timedelta = LEASE
     ) -> ClaimedDelivery | None:
         """Hold a due delivery for one send; ``None`` when another worker holds
-        it, it was sent, or it is not due yet."""
+        it, it was sent, or it is not due yet.
+
+        A delivery that a newer score for the same line item and learner has
+        made stale (``grades.superseded_by``; its first worker died mid-send
+        while the newer one went out) is marked superseded instead, and
+        ``None`` returned: it is never sent.
+        """
         token = secrets.token_hex(16)
         now = self.clock.now()
         with self.store.transaction() as tx:
             claimed = tx.claim_grade_delivery(delivery_id, now, now + lease, token)
             if claimed is None:
+                return None
+            siblings = tx.list_grade_deliveries(
+                DeliveryFilter(
+                    placement_id=claimed.placement_id,
+                    person_id=claimed.person_id,
+                    states=(DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.SENT),
+                )
+            ).items
+            if superseded_by(claimed, siblings) is not None:
+                tx.finish_grade_delivery(
+                    replace(claimed, state=DeliveryState.SUPERSEDED, lease_until=None),
+                    token,
+                )
                 return None
             placement = tx.find_placement(claimed.placement_id)
             platform = tx.find_platform(claimed.platform_id)

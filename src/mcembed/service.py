@@ -8,11 +8,12 @@ call these methods with the acting ``Actor``; they hold no rules of their own.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
-from . import access
+from . import access, files
 from .access import Actor
 from .awards import Award, AwardKind, AwardStatus
 from .clock import Clock, Ids, RandomIds, SystemClock
@@ -21,6 +22,7 @@ from .errors import (
     AlreadyDecided,
     Conflict,
     Location,
+    McembedError,
     NotFound,
     PackError,
     PermissionDenied,
@@ -29,8 +31,10 @@ from .errors import (
     did_you_mean,
 )
 from .evidence import EvidenceItem, check_items, check_upload, missing, raise_for
+from .files import FileSweep
 from .packs.loader import Pack
 from .people import Person
+from .quota import DEFAULT_QUOTA, check_quota
 from .reviews import CriterionScore, Review, SelfAssessment, decide
 from .stacks import Stack, is_complete
 from .storage.base import (
@@ -43,7 +47,7 @@ from .storage.base import (
     SubmissionFilter,
     Transaction,
 )
-from .storage.blobs import BlobStore
+from .storage.blobs import BlobStore, StagedBlob
 from .submissions import Action, Submission, SubmissionState
 
 if TYPE_CHECKING:
@@ -58,6 +62,8 @@ __all__ = [
     "Service",
     "SubmissionDetail",
 ]
+
+log = logging.getLogger(__name__)
 
 OPEN_STATES = (
     SubmissionState.DRAFT,
@@ -133,6 +139,8 @@ class Service:
         recognizer: signs awards as Open Badges (default: none, plain awards).
         listeners: called with each ``Event`` inside its transaction.
         max_upload_bytes: the largest evidence file accepted.
+        learner_quota_bytes: the bytes each learner's submissions' files may
+            take in all (``quota``); 0 for no quota.
     """
 
     def __init__(
@@ -145,6 +153,7 @@ class Service:
         recognizer: Recognizer | None = None,
         listeners: Sequence[EventListener] = (),
         max_upload_bytes: int = 25 * 1024 * 1024,
+        learner_quota_bytes: int = DEFAULT_QUOTA,
     ) -> None:
         self.store = store
         self.blobs = blobs
@@ -153,6 +162,7 @@ class Service:
         self.recognizer = recognizer
         self.listeners = list(listeners)
         self.max_upload_bytes = max_upload_bytes
+        self.learner_quota_bytes = learner_quota_bytes
         self._community: Community | None = None
 
     @property
@@ -180,10 +190,18 @@ class Service:
                 id belongs to another pack. Nothing is loaded then.
         """
         access.require_admin(actor)
-        file_refs = {
-            path: self.blobs.put(data, path.rsplit("/", 1)[-1], max_bytes=max(len(data), 1)).sha256
-            for path, data in pack.files.items()
-        }
+        staged: list[StagedBlob] = []
+        try:
+            for path, data in pack.files.items():
+                name = path.rsplit("/", 1)[-1]
+                staged.append(self.blobs.stage(data, name, max_bytes=max(len(data), 1)))
+            return self._add_pack(pack, dict(zip(pack.files, staged, strict=True)), source)
+        finally:
+            for blob in staged:
+                blob.discard()
+
+    def _add_pack(self, pack: Pack, staged: Mapping[str, StagedBlob], source: str) -> PackChanges:
+        file_refs = {path: blob.ref.sha256 for path, blob in staged.items()}
         added: list[str] = []
         unchanged: list[str] = []
         problems: list[Problem] = []
@@ -233,6 +251,12 @@ class Service:
                     source=source,
                 )
             )
+            # the pack holds its files for good: issued badges point at its images
+            tx.add_pack_files(pack.id, {b.ref.sha256: b.ref.size for b in staged.values()})
+            for sha in sorted(set(file_refs.values())):
+                tx.lock_file(sha)
+            for blob in staged.values():
+                blob.store()
         return PackChanges(pack_id=pack.id, added=tuple(added), unchanged=tuple(unchanged))
 
     def list_packs(self) -> list[PackRecord]:
@@ -341,23 +365,16 @@ class Service:
         """Replace the evidence for the requirements ``items`` answer; others stay.
 
         Drafts may be incomplete, never invalid: a wrong file type, a bad URL or
-        too many words is refused with an ``EvidenceError``.
+        too many words is refused with an ``EvidenceError``. A file an item
+        names must be one the submission holds already (files come through
+        ``attach_file``); it is kept with its stored name and type. A file the
+        change leaves nothing holding is deleted once the change is saved.
         """
-        items = list(items)
-        with self.store.transaction() as tx:
-            submission, credential = self._load(tx, submission_id)
-            access.require_owner(actor, submission)
-            _check_expected(submission, expected_revision)
-            raise_for(check_items(credential, items), "This evidence cannot be saved:")
-            given = {i.requirement_id: i for i in items}
-            merged = [given.pop(i.requirement_id, i) for i in submission.items]
-            merged += [i for i in items if i.requirement_id in given]
-            order = {r.id: n for n, r in enumerate(credential.evidence)}
-            merged.sort(key=lambda i: order[i.requirement_id])
-            updated = replace(submission, items=tuple(merged)).apply(
-                Action.SAVE_DRAFT, actor_id=actor.id, at=self.clock.now()
-            )
-            return tx.update_submission(updated, submission.revision)
+        stored, dropped = self._save_items(
+            actor, submission_id, list(items), expected_revision=expected_revision
+        )
+        self._remove_dropped(dropped)
+        return stored
 
     def attach_file(
         self,
@@ -370,7 +387,15 @@ class Service:
         """Store an uploaded file as the evidence for an artifact requirement.
 
         The file is capped at the requirement's size limit (and the instance's),
-        checked against the allowed types, and stored under its SHA-256.
+        checked against the allowed types, counted against the learner's
+        storage quota, and stored under its SHA-256. The file it replaces is
+        deleted once the change is saved, unless something else holds it (the
+        same bytes in an earlier attempt, another learner's upload, a pack).
+
+        Raises:
+            EvidenceError: the file is empty, too large, or of a type not allowed.
+            QuotaExceeded: it would take the learner's files over their quota;
+                nothing is stored then.
         """
         with self.store.transaction() as tx:
             submission, credential = self._load(tx, submission_id)
@@ -379,9 +404,76 @@ class Service:
         limit = min(requirement.max_bytes or self.max_upload_bytes, self.max_upload_bytes)
         # the name is checked before a byte is read, the content while it streams
         raise_for(check_upload(requirement, filename), "This file cannot be attached:")
-        blob = self.blobs.put(data, filename, max_bytes=limit)
-        item = EvidenceItem(requirement_id=requirement_id, kind=requirement.kind, blob=blob)
-        return self.save_draft(actor, submission_id, [item])
+        # read outside any transaction: an upload may take minutes
+        with self.blobs.stage(data, filename, max_bytes=limit) as staged:
+            item = EvidenceItem(
+                requirement_id=requirement_id, kind=requirement.kind, blob=staged.ref
+            )
+            stored, dropped = self._save_items(actor, submission_id, [item], staged=staged)
+        self._remove_dropped(dropped)
+        return stored
+
+    def _save_items(
+        self,
+        actor: Actor,
+        submission_id: str,
+        items: list[EvidenceItem],
+        *,
+        expected_revision: int | None = None,
+        staged: StagedBlob | None = None,
+    ) -> tuple[Submission, list[str]]:
+        """Save a draft's items in one transaction; the new file (``staged``) is
+        stored under its lock in it. Returns the stored submission and the
+        files it no longer holds."""
+        with self.store.transaction() as tx:
+            submission, credential = self._load(tx, submission_id)
+            access.require_owner(actor, submission)
+            _check_expected(submission, expected_revision)
+            items = _with_held_files(submission, items, staged)
+            raise_for(check_items(credential, items), "This evidence cannot be saved:")
+            given = {i.requirement_id: i for i in items}
+            merged = [given.pop(i.requirement_id, i) for i in submission.items]
+            merged += [i for i in items if i.requirement_id in given]
+            order = {r.id: n for n, r in enumerate(credential.evidence)}
+            merged.sort(key=lambda i: order[i.requirement_id])
+            updated = replace(submission, items=tuple(merged)).apply(
+                Action.SAVE_DRAFT, actor_id=actor.id, at=self.clock.now()
+            )
+            before, after = submission.files, updated.files
+            new = [i for i in items if i.blob is not None and i.blob.sha256 not in before]
+            if new:
+                others = tx.list_learner_files(
+                    submission.learner_id, except_submission=submission.id
+                )
+                check_quota(
+                    self.learner_quota_bytes, {**others, **before}, {**others, **after}, new[0]
+                )
+            stored = tx.update_submission(updated, submission.revision)
+            if staged is not None:
+                # stored only now, under its lock, in the transaction that records
+                # its holder: a sweep cannot delete it between the two
+                tx.lock_file(staged.ref.sha256)
+                staged.store()
+        return stored, [sha for sha in before if sha not in after]
+
+    def _remove_dropped(self, sha256s: Sequence[str]) -> None:
+        """Delete files a committed change dropped, if nothing else holds them.
+        The change is saved whatever happens here; what this cannot remove, the
+        next sweep (``sweep_files``) does."""
+        if not sha256s:
+            return
+        try:
+            files.remove_unheld(self.store, self.blobs, sha256s)
+        except (McembedError, OSError) as e:
+            log.warning("replaced files %s stay until the next sweep: %s", ", ".join(sha256s), e)
+
+    def sweep_files(self, actor: Actor) -> FileSweep:
+        """Delete every stored file no submission or pack holds any more (what
+        a crash or a failed removal left), and uploads left unfinished for a
+        day; administrators only. Safe to run at any time, as often as wanted.
+        """
+        access.require_admin(actor)
+        return files.sweep(self.store, self.blobs, self.clock.now())
 
     def submit(self, actor: Actor, submission_id: str) -> Submission:
         """Submit (or resubmit after "not yet") for review; all required evidence
@@ -798,6 +890,42 @@ class Service:
     def _emit(self, tx: Transaction, event: Event) -> None:
         for listener in self.listeners:
             listener(event, tx)
+
+
+def _with_held_files(
+    submission: Submission, items: list[EvidenceItem], staged: StagedBlob | None
+) -> list[EvidenceItem]:
+    """``items`` with each file reference replaced by the one the submission
+    holds (its stored name and type); the file being attached (``staged``) is
+    the only one it need not hold yet.
+
+    Raises:
+        EvidenceError: an item names a file the submission does not hold.
+    """
+    held = {
+        (i.requirement_id, i.blob.sha256): i.blob
+        for i in (*submission.items, *(i for a in submission.attempts for i in a.items))
+        if i.blob is not None
+    }
+    out: list[EvidenceItem] = []
+    problems: list[Problem] = []
+    for item in items:
+        if item.blob is None or (staged is not None and item.blob == staged.ref):
+            out.append(item)
+            continue
+        kept = held.get((item.requirement_id, item.blob.sha256))
+        if kept is None:
+            problems.append(
+                Problem(
+                    Location(path=f"evidence.{item.requirement_id}"),
+                    f"names a file this submission does not hold ({item.blob.filename!r}); "
+                    "upload the file instead",
+                )
+            )
+            continue
+        out.append(replace(item, blob=kept))
+    raise_for(problems, "This evidence cannot be saved:")
+    return out
 
 
 def _check_expected(submission: Submission, expected_revision: int | None) -> None:

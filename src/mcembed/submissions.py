@@ -164,6 +164,16 @@ class Submission:
         """Whether the learner may change the evidence now."""
         return (self.state, A.SAVE_DRAFT) in _TABLE
 
+    @property
+    def files(self) -> dict[str, int]:
+        """The stored files its evidence refers to, in ``items`` and in every
+        attempt: SHA-256 to size in bytes."""
+        found: dict[str, int] = {}
+        for item in (*self.items, *(i for a in self.attempts for i in a.items)):
+            if item.blob is not None:
+                found[item.blob.sha256] = item.blob.size
+        return found
+
     def item(self, requirement_id: str) -> EvidenceItem | None:
         for item in self.items:
             if item.requirement_id == requirement_id:

@@ -155,6 +155,42 @@ def test_a_forged_file_reference_is_refused(api: Api) -> None:
     assert api.get(f"/submissions/{sid}/files/{blob['sha256']}", mine).status_code == 404
 
 
+def test_an_upload_over_the_quota_is_a_413_with_the_figures(api: Api) -> None:
+    """Replacing a file deletes the old one; over the learner's storage quota
+    the API says so (quota_exceeded), with the quota and usage in bytes."""
+    import hashlib
+
+    token = api.token()
+    sid = api.post("/submissions", token, json={"credential_id": CRED}).json["id"]
+
+    def upload(data: bytes) -> Any:
+        return api.post(
+            f"/submissions/{sid}/files",
+            token,
+            data={"requirement_id": "plan", "file": (io.BytesIO(data), "plan.txt")},
+            content_type="multipart/form-data",
+        )
+
+    assert upload(b"x" * 30).status_code == 200
+    assert upload(b"y" * 30).status_code == 200
+    assert not api.tool.service.blobs.exists(hashlib.sha256(b"x" * 30).hexdigest())
+    api.tool.service.learner_quota_bytes = 50
+    resp = upload(b"z" * 60)
+    assert resp.status_code == 413, resp.json
+    error = resp.json["error"]
+    assert error["code"] == "quota_exceeded"
+    assert error["details"]["quota_bytes"] == 50
+    assert error["details"]["used_bytes"] == 30
+    assert error["details"]["file_bytes"] == 60
+    assert error["details"]["field"] == "evidence.plan"
+    assert "storage quota of 50 bytes (they take 30 bytes already)" in error["message"]
+    assert "Replace a draft's file with a smaller one" in error["message"]
+    [item] = [
+        i for i in api.get(f"/submissions/{sid}", token).json["submission"]["items"] if i["blob"]
+    ]
+    assert item["blob"]["size"] == 30
+
+
 def test_a_learner_never_reaches_another_learners_submission(api: Api) -> None:
     theirs = submitted_over_api(api, api.token(OTHER))
     sid = theirs["id"]

@@ -10,7 +10,15 @@ import pytest
 
 from factories import LEARNER, NOW, OTHER_LEARNER, REVIEWER, scores, submitted
 from mcembed import Actor, FixedClock, PermissionDenied, SequentialIds, Service, ValidationError
-from mcembed.grades import ActivityProgress, DeliveryState, GradingProgress, backoff, score_for
+from mcembed.grades import (
+    ActivityProgress,
+    DeliveryState,
+    GradeDelivery,
+    GradingProgress,
+    backoff,
+    score_for,
+    superseded_by,
+)
 from mcembed.launches import AgsEndpoint, LaunchContext
 from mcembed.lms import Lms, PlacementRequest
 from mcembed.placements import PlacementKind
@@ -244,3 +252,167 @@ def test_progress_lists_people_who_never_launched(store: Any, clock: FixedClock,
     ]
     with pytest.raises(PermissionDenied):
         lms.course_progress(LEARNER, LEARNER.course_id)
+
+
+class CountingStore:
+    """The store, counting the transactions it hands out."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.transactions = 0
+
+    def transaction(self) -> Any:
+        self.transactions += 1
+        return self.store.transaction()
+
+
+def test_expired_launches_are_purged_in_bounded_transactions(store: Any, clock: FixedClock) -> None:
+    """Names and e-mail addresses of old launches go, a few hundred at a time,
+    never in one long transaction; launches still valid stay."""
+    counting = CountingStore(store)
+    lms = Lms(counting, clock=clock, ids=SequentialIds())
+    with store.transaction() as tx:
+        for n in range(5):
+            tx.add_launch(
+                LaunchContext(
+                    id=f"lch_{n}",
+                    platform_id="plt_1",
+                    deployment_id="d",
+                    user_id="u",
+                    person_id="p",
+                    course_id="c",
+                    email="ada@example.org",
+                    csrf_token="t",
+                    created_at=NOW - timedelta(hours=9),
+                    expires_at=NOW - timedelta(hours=1, minutes=n),
+                )
+            )
+        tx.add_launch(
+            LaunchContext(
+                id="lch_valid",
+                platform_id="plt_1",
+                deployment_id="d",
+                user_id="u",
+                person_id="p",
+                course_id="c",
+                csrf_token="t",
+                created_at=NOW,
+                expires_at=NOW + timedelta(hours=8),
+            )
+        )
+    assert lms.remove_expired(batch=2) == 5
+    assert counting.transactions == 3  # 2, 2 and the last 1
+    assert lms.get_launch("lch_valid").id == "lch_valid"
+    assert lms.remove_expired() == 0
+    with pytest.raises(ValueError, match="batch must be at least 1"):
+        lms.remove_expired(batch=0)
+
+
+def delivery(did: str, event: str, at_seconds: int, **over: Any) -> GradeDelivery:
+    at = NOW + timedelta(seconds=at_seconds)
+    score = score_for(event, user_id="u1", at=at, points=7, max_points=8)
+    assert score is not None
+    values: dict[str, Any] = {
+        "id": did,
+        "platform_id": "plt_1",
+        "course_id": "c1",
+        "placement_id": "plc_1",
+        "person_id": "p1",
+        "event": event,
+        "score": score,
+        "next_attempt_at": at,
+        "created_at": at,
+    }
+    values.update(over)
+    return GradeDelivery(**values)
+
+
+OLD = delivery("gd_old", "submitted", 0, state=DeliveryState.SENDING)
+
+
+@pytest.mark.parametrize(
+    ("other", "stale"),
+    [
+        (delivery("gd_new", "awarded", 10, state=DeliveryState.SENT), True),
+        (delivery("gd_new", "awarded", 10, state=DeliveryState.PENDING), True),
+        (delivery("gd_new", "awarded", 10, state=DeliveryState.SENDING), True),
+        (delivery("gd_new", "awarded", 10, state=DeliveryState.SUPERSEDED), False),
+        (delivery("gd_new", "awarded", -10, state=DeliveryState.SENT), False),
+        (delivery("gd_new", "awarded", 10, person_id="p2", state=DeliveryState.SENT), False),
+        (delivery("gd_new", "awarded", 10, placement_id="plc_2", state=DeliveryState.SENT), False),
+        (OLD, False),
+    ],
+    ids=[
+        "newer-sent",
+        "newer-pending",
+        "newer-sending",
+        "newer-superseded",
+        "older",
+        "other-learner",
+        "other-line-item",
+        "itself",
+    ],
+)
+def test_only_a_later_score_for_the_same_learner_and_line_item_supersedes(
+    other: GradeDelivery, stale: bool
+) -> None:
+    assert (superseded_by(OLD, [other]) is other) is stale
+
+
+def test_a_worker_killed_mid_send_never_sends_the_older_score_after_the_newer(
+    store: Any, clock: FixedClock, lms: Lms
+) -> None:
+    """Worker 1 claims "submitted" and dies; the award is written and sent; when
+    worker 1's lease runs out the next worker marks "submitted" superseded
+    instead of sending it: superseded, not failing, and nothing left to send."""
+    from factories import make_credential
+
+    service = Service(
+        store, MemoryBlobStore(), clock=clock, ids=SequentialIds(), listeners=[lms.on_event]
+    )
+    with store.transaction() as tx:
+        tx.add_credential(make_credential())
+    add_canvas(lms)
+    _launch(lms, LEARNER, "u1")
+    sub = submitted(service)
+    [first] = lms.due_deliveries()
+    assert lms.claim_delivery(first) is not None  # worker 1, killed before finishing
+    clock.advance(seconds=30)
+    service.record_review(REVIEWER, sub.id, scores(design="Exemplary", impact="Proficient"))
+    [award] = lms.due_deliveries()
+    sent = lms.claim_delivery(award)
+    assert sent is not None
+    assert lms.finish_delivery(sent) is not None
+    clock.advance(minutes=5)  # worker 1's lease has run out
+    assert lms.due_deliveries() == [first]
+    assert lms.claim_delivery(first) is None
+    assert lms.due_deliveries() == []
+    page = lms.list_deliveries(REVIEWER, LEARNER.course_id)
+    assert [(d.event, d.state) for d in page.items] == [
+        ("awarded", DeliveryState.SENT),
+        ("submitted", DeliveryState.SUPERSEDED),
+    ]
+    assert lms.list_deliveries(REVIEWER, LEARNER.course_id, failing=True).total == 0
+
+
+def test_a_newer_delivery_supersedes_a_waiting_older_one_at_once(
+    store: Any, clock: FixedClock, lms: Lms
+) -> None:
+    from factories import make_credential
+
+    service = Service(
+        store, MemoryBlobStore(), clock=clock, ids=SequentialIds(), listeners=[lms.on_event]
+    )
+    with store.transaction() as tx:
+        tx.add_credential(make_credential())
+    add_canvas(lms)
+    _launch(lms, LEARNER, "u1")
+    sub = submitted(service)
+    clock.advance(seconds=30)
+    service.record_review(REVIEWER, sub.id, scores(design="Exemplary", impact="Proficient"))
+    page = lms.list_deliveries(REVIEWER, LEARNER.course_id)
+    assert [(d.event, d.state) for d in page.items] == [
+        ("awarded", DeliveryState.PENDING),
+        ("submitted", DeliveryState.SUPERSEDED),
+    ]
+    assert len(lms.due_deliveries()) == 1

@@ -81,3 +81,49 @@ def test_rotate_and_retire_keys(tmp_path: Path) -> None:
     assert code == 0, out
     code, out = run(tmp_path, "lti", "retire-key", "no-such-key")
     assert code != 0
+
+
+def test_purge_launches_removes_expired_launches_for_cron(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mcembed.launches import LaunchContext
+    from mcembed.storage import SqlStore
+
+    now = datetime.now(UTC)
+    store = SqlStore(f"sqlite:///{tmp_path / 'mcembed.db'}")
+    with store.transaction() as tx:
+        for lid, expires in (
+            ("lch_old", now - timedelta(hours=1)),
+            ("lch_new", now + timedelta(hours=1)),
+        ):
+            tx.add_launch(
+                LaunchContext(
+                    id=lid,
+                    platform_id="plt_1",
+                    deployment_id="d",
+                    user_id="u",
+                    person_id="lti:plt_1:u",
+                    course_id="c",
+                    email="ada@example.org",
+                    csrf_token="t",
+                    created_at=expires - timedelta(hours=8),
+                    expires_at=expires,
+                )
+            )
+    code, out = run(tmp_path, "lti", "purge-launches")
+    assert code == 0, out
+    assert "Removed 1 expired launch record." in out
+    with store.transaction() as tx:
+        assert tx.find_launch("lch_old") is None
+        assert tx.find_launch("lch_new") is not None
+    store.close()
+
+
+def test_files_sweep_removes_files_nothing_holds(tmp_path: Path) -> None:
+    from mcembed.storage import LocalBlobStore
+
+    orphan = LocalBlobStore(tmp_path / "files").put(b"left by a crash", "a.txt", max_bytes=100)
+    code, out = run(tmp_path, "files", "sweep")
+    assert code == 0, out
+    assert "Checked 1 stored file: removed 1 that nothing holds, and 0 unfinished uploads." in out
+    assert not LocalBlobStore(tmp_path / "files").exists(orphan.sha256)

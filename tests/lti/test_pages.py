@@ -117,6 +117,50 @@ def test_a_wrong_file_type_is_refused_clearly(lti: Any, client: Any) -> None:
     assert "not an allowed type" in resp.get_data(as_text=True)
 
 
+def test_a_replaced_file_is_deleted_and_the_quota_is_explained(
+    lti: Any, client: Any, tool: Any
+) -> None:
+    """Re-uploading replaces (and deletes) the draft's file; an upload over the
+    learner's storage quota is a 413 page saying the quota, the usage and what
+    to do, and leaves the draft as it was."""
+    import hashlib
+    import io
+
+    def upload(data: bytes) -> Any:
+        page = client.get(f"/learn/credentials/{CRED}?launch={learner.id}").get_data(as_text=True)
+        return client.post(
+            f"/learn/submissions/{sid}",
+            data={
+                **form_fields(page),
+                "file-plan": (io.BytesIO(data), "plan.txt"),
+                "action": "save",
+            },
+            content_type="multipart/form-data",
+        )
+
+    learner = lti.launch("Learner", custom={"mcembed_credential": CRED})
+    fields = form_fields(client.get(learner.location).get_data(as_text=True))
+    page = client.get(
+        client.post(f"/learn/credentials/{CRED}/start", data=fields).headers["Location"]
+    ).get_data(as_text=True)
+    sid = re.search(r'action="/learn/submissions/([^"]+)"', page).group(1)
+    first, second = b"Week 1: survey; week 6: observe.", b"Week 1: survey; week 7: observe."
+    assert upload(first).status_code == 303
+    assert upload(second).status_code == 303
+    blobs = tool.service.blobs
+    assert not blobs.exists(hashlib.sha256(first).hexdigest())
+    assert blobs.exists(hashlib.sha256(second).hexdigest())
+    tool.service.learner_quota_bytes = 40
+    resp = upload(b"Week 1: a survey; week 6: two observations.")
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 413
+    assert "Evaluation plan: file &#39;plan.txt&#39; (43 bytes) was not saved" in text
+    assert "storage quota of 40 bytes (they take 32 bytes already)" in text
+    assert "Replace a draft&#39;s file with a smaller one" in text
+    assert blobs.exists(hashlib.sha256(second).hexdigest())
+    assert list(blobs.list_files()).count(hashlib.sha256(second).hexdigest()) == 1
+
+
 def test_a_form_without_its_token_is_refused_and_changes_nothing(
     lti: Any, client: Any, tool: Any
 ) -> None:
@@ -137,6 +181,30 @@ def test_a_page_without_a_valid_launch_is_a_404(client: Any) -> None:
         resp = client.get(url)
         assert resp.status_code == 404
         assert "Open the tool again from your course" in resp.get_data(as_text=True)
+
+
+def test_a_page_of_a_purged_launch_asks_to_launch_again(
+    app_factory: Any, emulator: Any, tmp_path: Any
+) -> None:
+    """Nothing needs a launch once it has expired and been purged: its pages say
+    to open the tool again, whether the launch is still in a process's cache or not."""
+    from datetime import UTC, datetime
+
+    from lti_platform import LtiDriver
+    from mcembed import Actor, FixedClock
+
+    clock = FixedClock(datetime.now(UTC))
+    app = app_factory(tmp_path / "purge", CLOCK=clock)
+    tool = app.extensions["mcembed_lti"]
+    tool.lms.add_platform(Actor.system(), **emulator.urls, deployment_ids=[emulator.deployment_id])
+    client = app.test_client()
+    learner = LtiDriver(app, client, emulator).launch("Learner")
+    assert client.get(f"/learn/?launch={learner.id}").status_code == 200
+    clock.advance(hours=9)
+    assert tool.lms.remove_expired() == 1
+    resp = client.get(f"/learn/?launch={learner.id}")
+    assert resp.status_code == 404
+    assert "Open the tool again from your course" in resp.get_data(as_text=True)
 
 
 REVIEWER_PAGES = ["/review/", "/review/roster", "/review/grades"]

@@ -126,6 +126,45 @@ def test_an_lms_that_is_down_gets_every_grade_when_it_recovers(
     assert "None: every grade is through." in page
 
 
+def test_a_worker_killed_mid_send_never_resends_the_older_score(
+    app_factory: Any, emulator: Any, tmp_path: Any
+) -> None:
+    """Worker 1 claims the "submitted" score and is killed before its POST; the
+    award is written and sent; when worker 1's lease runs out, the next worker
+    marks the old score superseded instead of sending it: the gradebook keeps
+    the award, and the instructor sees "superseded", nothing failing."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from factories import make_credential
+    from lti_platform import LtiDriver
+    from mcembed import Actor, FixedClock, load_pack
+
+    clock = FixedClock(datetime.now(UTC))
+    app = app_factory(tmp_path / "clocked", CLOCK=clock)
+    tool = app.extensions["mcembed_lti"]
+    tool.lms.add_platform(Actor.system(), **emulator.urls, deployment_ids=[emulator.deployment_id])
+    pack = Path(__file__).resolve().parents[2] / "examples" / "professional-learning"
+    tool.service.add_pack(Actor.system(), load_pack(pack))
+    with tool.service.store.transaction() as tx:
+        tx.add_credential(make_credential())
+    client = app.test_client()
+    lti = LtiDriver(app, client, emulator)
+    _, sid = start_and_submit(lti, client)
+    [first] = tool.lms.due_deliveries()
+    assert tool.lms.claim_delivery(first) is not None  # worker 1, killed mid-send
+    clock.advance(seconds=30)
+    review(lti, client, sid)
+    assert send(tool)["sent"] == 1
+    clock.advance(minutes=5)  # worker 1's lease has run out: another worker takes over
+    assert send(tool) == {"sent": 0, "failed": 0, "skipped": 1}
+    assert [s["gradingProgress"] for s in emulator.scores] == ["FullyGraded"]
+    reviewer = lti.launch("Instructor", sub="teacher-1", name="Tess Teacher")
+    page = client.get(f"/review/grades?launch={reviewer.id}").get_data(as_text=True)
+    assert "None: every grade is through." in page
+    assert "superseded" in page
+
+
 def clock_skip(tool: Any, **delta: float) -> None:
     from dataclasses import replace
 

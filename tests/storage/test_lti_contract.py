@@ -148,6 +148,58 @@ def test_launches_round_trip_and_expire(store: Any) -> None:
         assert tx.find_launch("lch_1") is None
 
 
+def make_launch(lid: str, expires_at: Any) -> LaunchContext:
+    return LaunchContext(
+        id=lid,
+        platform_id="plt_1",
+        deployment_id="d",
+        user_id="u",
+        person_id="lti:plt_1:u",
+        course_id="c1",
+        name="Ada Lovelace",
+        email="ada@example.org",
+        csrf_token="tok",
+        created_at=NOW - timedelta(hours=8),
+        expires_at=expires_at,
+    )
+
+
+def test_expired_launches_go_in_bounded_batches_longest_expired_first(store: Any) -> None:
+    """A purge takes at most ``limit`` of each kind; one expiring right now is
+    expired (as ``is_expired`` says); a valid one stays."""
+    with store.transaction() as tx:
+        for n in range(5):
+            tx.add_launch(make_launch(f"lch_{n}", NOW - timedelta(minutes=5 - n)))
+        tx.add_launch(make_launch("lch_now", NOW))
+        tx.add_launch(make_launch("lch_valid", NOW + timedelta(seconds=1)))
+        for n in range(3):
+            tx.add_login_state(
+                LoginState(
+                    state=f"s{n}",
+                    nonce="n",
+                    platform_id="p",
+                    issued_at=NOW - timedelta(minutes=10),
+                    expires_at=NOW - timedelta(minutes=3 - n),
+                )
+            )
+    with store.transaction() as tx:
+        assert tx.remove_expired(NOW, limit=2) == 4
+        assert [tx.find_launch(f"lch_{n}") is None for n in range(5)] == [
+            True,
+            True,
+            False,
+            False,
+            False,
+        ]
+        assert [tx.find_login_state(f"s{n}") is None for n in range(3)] == [True, True, False]
+    with store.transaction() as tx:
+        assert tx.remove_expired(NOW, limit=2) == 3
+        assert tx.remove_expired(NOW) == 2
+        assert tx.remove_expired(NOW) == 0
+        assert tx.find_launch("lch_now") is None
+        assert tx.find_launch("lch_valid") is not None
+
+
 def test_save_launch_keeps_the_person_the_roster_entry_and_the_launch(store: Any) -> None:
     """One statement on PostgreSQL, three elsewhere: the same rows either way."""
 
@@ -240,6 +292,23 @@ def test_a_newer_delivery_supersedes_a_pending_one(store: Any) -> None:
         page = tx.list_grade_deliveries(DeliveryFilter(course_id="c1"))
         assert page.total == 3
         assert page.items[0].id == "gd_2"
+
+
+def test_deliveries_are_listed_by_line_item_and_learner(store: Any) -> None:
+    """What a claim reads to know whether a newer score went out meanwhile."""
+    with store.transaction() as tx:
+        tx.add_grade_delivery(make_delivery("gd_1"))
+        tx.add_grade_delivery(make_delivery("gd_2", person_id="p2"))
+        tx.add_grade_delivery(make_delivery("gd_3", placement_id="plc_2"))
+        tx.add_grade_delivery(make_delivery("gd_4", created_at=NOW + timedelta(seconds=1)))
+    with store.transaction() as tx:
+        found = tx.list_grade_deliveries(DeliveryFilter(placement_id="plc_1", person_id="p1"))
+        assert [d.id for d in found.items] == ["gd_4", "gd_1"]
+        pending = DeliveryFilter(
+            placement_id="plc_1", person_id="p1", states=(DeliveryState.PENDING,)
+        )
+        assert [d.id for d in tx.list_grade_deliveries(pending).items] == ["gd_4"]
+        assert tx.list_grade_deliveries(DeliveryFilter(person_id="p2")).total == 1
 
 
 def test_failing_deliveries_are_listed(store: Any) -> None:

@@ -22,6 +22,7 @@ from mcembed import (
     McembedError,
     NotFound,
     PermissionDenied,
+    QuotaExceeded,
     ValidationError,
 )
 from mcembed.tokens import Unauthenticated
@@ -43,6 +44,7 @@ CODES: dict[str, int] = {
     "not_acceptable": 406,
     "conflict": 409,
     "too_large": 413,
+    "quota_exceeded": 413,
     "unsupported_media_type": 415,
     "rate_limited": 429,
     "internal": 500,
@@ -112,6 +114,14 @@ def _classify(e: BaseException) -> tuple[int, str, str, dict[str, Any], dict[str
         if e.presented:  # RFC 6750: a token was sent and is not usable
             header += ', error="invalid_token"'
         return 401, e.problem.value, str(e), {}, {"WWW-Authenticate": header}
+    if isinstance(e, QuotaExceeded):
+        details = {
+            **_problems(e),
+            "quota_bytes": e.quota,
+            "used_bytes": e.used,
+            "file_bytes": e.size,
+        }
+        return 413, "quota_exceeded", str(e), details, {}
     if isinstance(e, ValidationError):
         return 422, "invalid_request", str(e), _problems(e), {}
     if isinstance(e, PermissionDenied):

@@ -271,7 +271,9 @@ _ERROR_TEXT = {
     "405": "This method is not allowed here (method_not_allowed).",
     "406": "None of the media types asked for in Accept is offered.",
     "409": "An illegal transition or a stale revision (conflict; says what is allowed).",
-    "413": "The body is larger than this endpoint accepts (too_large).",
+    "413": "The body is larger than this endpoint accepts (too_large), or a file would take "
+    "the learner over their storage quota (quota_exceeded; details give quota_bytes, "
+    "used_bytes and file_bytes).",
     "415": "The body is not of a media type this endpoint reads.",
     "422": "The values do not meet the rules (invalid_request; details name the field).",
     "429": "Too many requests (rate_limited).",

@@ -11,6 +11,7 @@ from mcembed import (
     EvidenceItem,
     EvidenceKind,
     NotFound,
+    QuotaExceeded,
     SubmissionState,
 )
 from mcembed.stacks import progress as stack_progress
@@ -151,7 +152,8 @@ def save(submission_id: str) -> Any:
             svc.submit(actor, submission_id)
             notice = "submitted"
     except EvidenceError as e:
-        return _render(credential.id, errors=_readable(credential, e), posted=posted, status=400)
+        status = 413 if isinstance(e, QuotaExceeded) else 400
+        return _render(credential.id, errors=_readable(credential, e), posted=posted, status=status)
     return redirect(
         lurl("learner.credential", credential_id=credential.id, notice=notice), code=303
     )

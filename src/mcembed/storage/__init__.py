@@ -11,7 +11,7 @@ from .base import (
     SubmissionFilter,
     Transaction,
 )
-from .blobs import BlobStore, LocalBlobStore, MemoryBlobStore
+from .blobs import BlobStore, LocalBlobStore, MemoryBlobStore, StagedBlob
 from .memory import MemoryStore
 
 TYPE_CHECKING = False
@@ -41,6 +41,7 @@ __all__ = [
     "PackRecord",
     "Page",
     "SqlStore",
+    "StagedBlob",
     "StorageError",
     "Store",
     "SubmissionFilter",

@@ -17,6 +17,7 @@ checked by one test-suite run over all of them:
   course; ``add_submission`` raises ``Conflict`` for a second one.
 - A submission has at most one award; a learner at most one award per stack and
   course.
+- Writing a submission records the stored files it holds (``files_base``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ..stacks import Stack
 from ..submissions import Submission, SubmissionState
 from .api_base import ApiTransaction
 from .community_base import CommunityTransaction
+from .files_base import FileTransaction
 
 __all__ = [
     "AwardFilter",
@@ -105,9 +107,12 @@ class AwardFilter:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryFilter:
-    """Grade deliveries of a course (or all), in some states, or only those failing."""
+    """Grade deliveries of a course (or all), of one line item (placement) and
+    learner, in some states, or only those failing."""
 
     course_id: str | None = None
+    placement_id: str | None = None
+    person_id: str | None = None
     states: tuple[DeliveryState, ...] = ()
     failing: bool = False
     limit: int = 100
@@ -125,9 +130,10 @@ class Page(Generic[T]):
     total: int = 0
 
 
-class Transaction(CommunityTransaction, ApiTransaction, Protocol):
+class Transaction(CommunityTransaction, ApiTransaction, FileTransaction, Protocol):
     """The repositories, inside one unit of work (the community ones in
-    ``community_base``, the API tokens in ``api_base``)."""
+    ``community_base``, the API tokens in ``api_base``, who holds each stored
+    file in ``files_base``)."""
 
     # packs, credentials, stacks
     def put_pack(self, pack: PackRecord) -> None: ...
@@ -224,8 +230,9 @@ class Transaction(CommunityTransaction, ApiTransaction, Protocol):
         ...
 
     def find_launch(self, launch_id: str) -> LaunchContext | None: ...
-    def remove_expired(self, now: datetime) -> int:
-        """Drop login states and launches that expired before ``now``."""
+    def remove_expired(self, now: datetime, *, limit: int | None = None) -> int:
+        """Drop login states and launches expired at ``now``: all of them, or at
+        most ``limit`` of each, the longest expired first. Returns how many."""
         ...
 
     def put_placement(self, placement: Placement) -> Placement:

@@ -4,18 +4,26 @@ Names from users never become paths: a file lives at ``<root>/ab/abcdef…``
 under its hash, and the name the learner gave it is only kept as metadata
 (cleaned for display). Every write is capped while it streams, and the content
 is checked against the file's extension (a ``.pdf`` must be a PDF).
+
+A file is written in two steps: ``stage`` reads, hashes and checks it into a
+temporary place, and ``StagedBlob.store`` puts it under its hash. The
+``Service`` stores a staged file, and deletes a file nothing holds any more,
+only under the file's lock in a transaction (``Transaction.lock_file``), so a
+deletion never removes a file another upload is attaching at that moment.
 """
 
 from __future__ import annotations
 
 import abc
+import contextlib
 import hashlib
 import io
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -28,6 +36,7 @@ __all__ = [
     "BlobStore",
     "LocalBlobStore",
     "MemoryBlobStore",
+    "StagedBlob",
     "clean_filename",
     "media_type_for",
 ]
@@ -132,18 +141,83 @@ class BlobStore(Protocol):
         """Store ``data`` (at most ``max_bytes``), check its type, return its reference."""
         ...
 
+    def stage(self, data: bytes | BinaryIO, filename: str, *, max_bytes: int) -> StagedBlob:
+        """Read ``data`` (at most ``max_bytes``), check its type, and hold it
+        ready to be stored (``StagedBlob.store``) or dropped.
+
+        Raises:
+            EvidenceError: it is empty, too large, or not what its name says.
+        """
+        ...
+
     def read(self, sha256: str) -> bytes: ...
 
     def exists(self, sha256: str) -> bool: ...
 
+    def delete(self, sha256: str) -> bool:
+        """Remove a stored file; whether there was one."""
+        ...
+
+    def list_files(self) -> Iterator[str]:
+        """The SHA-256 of every stored file."""
+        ...
+
+    def remove_stale_uploads(self, before: datetime) -> int:
+        """Remove uploads left unfinished (a process killed while a file came in)
+        last written before ``before``; how many."""
+        ...
+
+
+class _Sink(Protocol):
+    def write(self, chunk: bytes) -> None: ...
+    def commit(self, sha256: str) -> None: ...
+    def discard(self) -> None: ...
+
+
+class StagedBlob:
+    """A file read, hashed and checked, not yet among the stored files.
+
+    ``store()`` puts it in place under its hash (a reader sees the whole file or
+    none); ``discard()``, or leaving the ``with`` block without storing, drops it.
+    """
+
+    def __init__(self, ref: BlobRef, sink: _Sink) -> None:
+        self.ref = ref
+        self._sink = sink
+        self._open = True
+
+    def store(self) -> None:
+        """Put the file in place (a second call does nothing)."""
+        if self._open:
+            self._sink.commit(self.ref.sha256)
+            self._open = False
+
+    def discard(self) -> None:
+        """Drop the file if it was not stored (a second call does nothing)."""
+        if self._open:
+            self._open = False
+            self._sink.discard()
+
+    def __enter__(self) -> StagedBlob:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
 
 class _BlobStoreBase(abc.ABC):
     def put(self, data: bytes | BinaryIO, filename: str, *, max_bytes: int) -> BlobRef:
+        with self.stage(data, filename, max_bytes=max_bytes) as staged:
+            staged.store()
+        return staged.ref
+
+    def stage(self, data: bytes | BinaryIO, filename: str, *, max_bytes: int) -> StagedBlob:
         name = clean_filename(filename)
         digest = hashlib.sha256()
         head = b""
         size = 0
-        with self._writer() as sink:
+        sink = self._writer()
+        try:
             for chunk in _read_capped(data, max_bytes, name):
                 if len(head) < 8192:
                     head += chunk[: 8192 - len(head)]
@@ -155,19 +229,15 @@ class _BlobStoreBase(abc.ABC):
                     f"file {name!r} is empty", [Problem(Location(path=name), "empty")]
                 )
             media_type = media_type_for(name, head)
-            sink.commit(digest.hexdigest())
-        return BlobRef(sha256=digest.hexdigest(), size=size, media_type=media_type, filename=name)
+        except BaseException:
+            sink.discard()
+            raise
+        ref = BlobRef(sha256=digest.hexdigest(), size=size, media_type=media_type, filename=name)
+        return StagedBlob(ref, sink)
 
     @abc.abstractmethod
     def _writer(self) -> _Sink:
         """A sink that keeps what is written once ``commit`` names its hash."""
-
-
-class _Sink(Protocol):
-    def write(self, chunk: bytes) -> None: ...
-    def commit(self, sha256: str) -> None: ...
-    def __enter__(self) -> _Sink: ...
-    def __exit__(self, *exc: object) -> None: ...
 
 
 class _MemorySink:
@@ -175,17 +245,14 @@ class _MemorySink:
         self.blobs = blobs
         self.buffer = io.BytesIO()
 
-    def __enter__(self) -> _MemorySink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
     def write(self, chunk: bytes) -> None:
         self.buffer.write(chunk)
 
     def commit(self, sha256: str) -> None:
         self.blobs.setdefault(sha256, self.buffer.getvalue())
+
+    def discard(self) -> None:
+        self.buffer = io.BytesIO()
 
 
 class MemoryBlobStore(_BlobStoreBase):
@@ -206,20 +273,23 @@ class MemoryBlobStore(_BlobStoreBase):
     def exists(self, sha256: str) -> bool:
         return sha256 in self._blobs
 
+    def delete(self, sha256: str) -> bool:
+        return self._blobs.pop(sha256, None) is not None
+
+    def list_files(self) -> Iterator[str]:
+        yield from sorted(self._blobs)
+
+    def remove_stale_uploads(self, before: datetime) -> int:
+        return 0  # nothing is half-written in memory
+
+
+_UPLOAD_PREFIX = ".upload-"
+
 
 class _FileSink:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.tmp = tempfile.NamedTemporaryFile(dir=root, prefix=".upload-", delete=False)  # noqa: SIM115
-        self.done = False
-
-    def __enter__(self) -> _FileSink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.tmp.close()
-        if not self.done:
-            os.unlink(self.tmp.name)
+        self.tmp = tempfile.NamedTemporaryFile(dir=root, prefix=_UPLOAD_PREFIX, delete=False)  # noqa: SIM115
 
     def write(self, chunk: bytes) -> None:
         self.tmp.write(chunk)
@@ -233,7 +303,11 @@ class _FileSink:
         # rename is atomic: a reader sees the whole file or none
         os.replace(self.tmp.name, target)
         os.chmod(target, 0o640)
-        self.done = True
+
+    def discard(self) -> None:
+        self.tmp.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.tmp.name)
 
 
 class LocalBlobStore(_BlobStoreBase):
@@ -262,3 +336,27 @@ class LocalBlobStore(_BlobStoreBase):
             return self._path(sha256).is_file()
         except NotFound:
             return False
+
+    def delete(self, sha256: str) -> bool:
+        try:
+            self._path(sha256).unlink()
+        except (NotFound, FileNotFoundError):
+            return False
+        return True
+
+    def list_files(self) -> Iterator[str]:
+        for folder in sorted(self.root.iterdir()):
+            if len(folder.name) != 2 or not folder.is_dir():
+                continue
+            # one folder at a time, listed before any of it is deleted
+            names = sorted(f.name for f in folder.iterdir() if _HEX.match(f.name))
+            yield from (name for name in names if name.startswith(folder.name))
+
+    def remove_stale_uploads(self, before: datetime) -> int:
+        gone = 0
+        for path in self.root.glob(_UPLOAD_PREFIX + "*"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < before.timestamp():
+                    path.unlink()
+                    gone += 1
+        return gone

@@ -120,14 +120,14 @@ class LtiMemoryRepositories:
             self.put_roster_member(member)
         self.add_launch(launch)
 
-    def remove_expired(self, now: datetime) -> int:
+    def remove_expired(self, now: datetime, *, limit: int | None = None) -> int:
         gone = 0
-        for state in [s for s, v in self.lti.logins.items() if v.is_expired(now)]:
-            self._pop(self.lti.logins, state)
-            gone += 1
-        for lid in [i for i, v in self.lti.launches.items() if v.is_expired(now)]:
-            self._pop(self.lti.launches, lid)
-            gone += 1
+        tables: tuple[dict[str, Any], ...] = (self.lti.logins, self.lti.launches)
+        for table in tables:
+            expired = sorted((v.expires_at, k) for k, v in table.items() if v.is_expired(now))
+            for _, key in expired[:limit]:
+                self._pop(table, key)
+                gone += 1
         return gone
 
     # placements
@@ -179,6 +179,8 @@ class LtiMemoryRepositories:
             d
             for d in self.lti.deliveries.values()
             if (where.course_id is None or d.course_id == where.course_id)
+            and (where.placement_id is None or d.placement_id == where.placement_id)
+            and (where.person_id is None or d.person_id == where.person_id)
             and (not where.states or d.state in where.states)
             and (not where.failing or d.failing)
         ]

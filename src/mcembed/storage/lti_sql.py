@@ -294,14 +294,20 @@ class LtiSqlRepositories:
             params["roster_doc"] = to_data(member)
         self.conn.execute(_L.pg_save_launch(member is not None), params)
 
-    def remove_expired(self, now: datetime) -> int:
-        gone = self.conn.execute(
-            delete(t.lti_login_states).where(t.lti_login_states.c.expires_at < now)
-        ).rowcount
-        gone += self.conn.execute(
-            delete(t.lti_launches).where(t.lti_launches.c.expires_at < now)
-        ).rowcount
-        return int(gone)
+    def remove_expired(self, now: datetime, *, limit: int | None = None) -> int:
+        gone = 0
+        for table, key in (
+            (t.lti_login_states, t.lti_login_states.c.state),
+            (t.lti_launches, t.lti_launches.c.id),
+        ):
+            # expired at ``now`` as the domain says (LoginState.is_expired)
+            expired: Any = table.c.expires_at <= now
+            if limit is not None:
+                expired = key.in_(
+                    select(key).where(expired).order_by(table.c.expires_at).limit(limit)
+                )
+            gone += self.conn.execute(delete(table).where(expired)).rowcount
+        return gone
 
     # --- placements ----------------------------------------------------------------
     def put_placement(self, placement: Placement) -> Placement:
@@ -383,6 +389,10 @@ class LtiSqlRepositories:
         conds: list[Any] = []
         if where.course_id is not None:
             conds.append(g.c.course_id == where.course_id)
+        if where.placement_id is not None:
+            conds.append(g.c.placement_id == where.placement_id)
+        if where.person_id is not None:
+            conds.append(g.c.person_id == where.person_id)
         if where.states:
             conds.append(g.c.state.in_([s.value for s in where.states]))
         if where.failing:

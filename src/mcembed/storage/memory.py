@@ -7,7 +7,7 @@ raises leaves the store exactly as it was, like the SQL stores.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -31,6 +31,7 @@ from .base import (
     Transaction,
 )
 from .community_memory import CommunityMemoryRepositories, CommunityTables
+from .files_base import pack_holder
 from .lti_memory import LtiMemoryRepositories, LtiTables
 
 __all__ = ["MemoryStore"]
@@ -50,6 +51,7 @@ class _Tables:
         self.reviews: dict[str, list[Review]] = {}
         self.self_assessments: dict[str, list[SelfAssessment]] = {}
         self.awards: dict[str, Award] = {}
+        self.pack_files: dict[str, dict[str, int]] = {}
         self.lti = LtiTables()
         self.community = CommunityTables()
         self.api = ApiTables()
@@ -281,6 +283,28 @@ class _MemoryTransaction(LtiMemoryRepositories, CommunityMemoryRepositories, Api
         ]
         rows.sort(key=lambda a: (a.issued_at, a.id), reverse=True)
         return Page(items=rows[where.offset : where.offset + where.limit], total=len(rows))
+
+    # files (submissions' holdings are read from the submissions themselves)
+    def lock_file(self, sha256: str) -> None:
+        """Nothing to take: the store's lock already serialises every transaction."""
+
+    def list_held_files(self, sha256s: Sequence[str]) -> set[str]:
+        wanted = set(sha256s)
+        held = {sha for files in self.t.pack_files.values() for sha in files if sha in wanted}
+        for submission in self.t.submissions.values():
+            held.update(sha for sha in submission.files if sha in wanted)
+        return held
+
+    def list_learner_files(self, learner_id: str, *, except_submission: str = "") -> dict[str, int]:
+        found: dict[str, int] = {}
+        for submission in self.t.submissions.values():
+            if submission.learner_id == learner_id and submission.id != except_submission:
+                found.update(submission.files)
+        return found
+
+    def add_pack_files(self, pack_id: str, files: Mapping[str, int]) -> None:
+        key = pack_holder(pack_id)
+        self._set(self.t.pack_files, key, {**files, **self.t.pack_files.get(key, {})})
 
     # bulk award
     def put_people(self, people: Sequence[Person]) -> None:

@@ -73,6 +73,7 @@ from .base import (
 )
 from .community_sql import CommunitySqlRepositories
 from .facts_sql import fact_params, pg_fact_upsert
+from .files_sql import FilesSqlRepositories
 from .lti_sql import LtiSqlRepositories
 
 __all__ = ["SqlStore", "StorageError", "make_engine"]
@@ -293,7 +294,9 @@ def _parse_submission(row: Any) -> Submission:
     )
 
 
-class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlRepositories):
+class _SqlTransaction(
+    LtiSqlRepositories, CommunitySqlRepositories, ApiSqlRepositories, FilesSqlRepositories
+):
     def __init__(self, store: SqlStore, conn: Connection) -> None:
         self.store = store
         self.conn = conn
@@ -634,12 +637,23 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
                 f"learner {submission.learner_id} already has an open submission for "
                 f"{submission.credential_id}"
             ) from None
+        self._hold_files(submission, {})
+
+    def _files_at(self, submission_id: str, revision: int) -> dict[str, int] | None:
+        """The files a submission held at ``revision``, when this process has
+        it at hand (it almost always does: it was read to be changed)."""
+        for seen in reversed(self.seen):
+            if seen.id == submission_id and seen.revision == revision:
+                return seen.files
+        cached = self.store._submissions.get((submission_id, revision))
+        return cached.files if cached is not None else None
 
     def find_submission(self, submission_id: str) -> Submission | None:
         row = self.conn.execute(_Q.submission, {"sid": submission_id}).first()
         return self._submission(row) if row else None
 
     def update_submission(self, submission: Submission, expected_revision: int) -> Submission:
+        before = self._files_at(submission.id, expected_revision)
         row = _submission_row(submission)
         stored = replace(submission, revision=expected_revision + 1)
         params = {
@@ -667,6 +681,7 @@ class _SqlTransaction(LtiSqlRepositories, CommunitySqlRepositories, ApiSqlReposi
         self.seen.append(stored)
         if self.sqlite:
             self._note_submission(stored)
+        self._hold_files(stored, before)
         return stored
 
     def find_open_submission(
@@ -1011,6 +1026,11 @@ class _WriteBegins:
     def begin_nested(self) -> Any:
         self._write()
         return self._conn.begin_nested()
+
+    def begin_write(self) -> None:
+        """Begin the transaction now: the next statement reads, but takes a
+        lock that must last until the unit ends (an advisory lock)."""
+        self._write()
 
 
 @contextmanager

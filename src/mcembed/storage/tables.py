@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -164,6 +165,20 @@ awards = Table(
         sqlite_where=text("kind = 'stack'"),
         postgresql_where=text("kind = 'stack'"),
     ),
+)
+
+# Who holds each stored file: a submission (its items and every attempt) or a
+# pack (``pack:<id>``). Read for the learner's storage quota and before a file
+# nothing holds any more is deleted (migration 0010).
+file_holders = Table(
+    "file_holders",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("holder_id", String(120), primary_key=True),
+    Column("learner_id", String(255), nullable=False, default=""),
+    Column("size", BigInteger, nullable=False),
+    Index("ix_file_holders_holder", "holder_id"),
+    Index("ix_file_holders_learner", "learner_id"),
 )
 
 # --- LTI: platforms, deployments, logins, launches, placements, grades, rosters, keys ---
