@@ -767,12 +767,21 @@ _VERDICTS = {
 }
 
 
-def _read_source(source: str) -> bytes:
+def _fetcher(settings: Settings) -> Any:
+    """The outbound fetcher under the instance's policy (MCEMBED_FETCH_*)."""
+    from .fetching import Fetcher, FetchPolicy
+
+    return Fetcher(FetchPolicy.from_settings(settings))
+
+
+def _read_source(source: str, settings: Settings) -> bytes:
     from .badges import https_fetch
     from .badges.baking import MAX_IMAGE_BYTES
 
     if source.startswith("https://"):
-        return https_fetch(source, max_bytes=MAX_IMAGE_BYTES, timeout=10)
+        return https_fetch(
+            source, max_bytes=MAX_IMAGE_BYTES, timeout=10, fetcher=_fetcher(settings)
+        )
     if source == "-":
         return sys.stdin.buffer.read(MAX_IMAGE_BYTES + 1)
     path = Path(source)
@@ -794,14 +803,15 @@ def verify(state: _State, source: str, as_json: bool, offline: bool) -> None:
     Every check is reported in words. Exit status is 0 when the credential is
     valid, 1 when it is not (revoked, expired, changed, unknown issuer...).
     """
-    from .badges import https_fetch
+    from .badges import https_fetcher
     from .badges.issuing import has_issuer, instance_verifier
 
-    data = _read_source(source)
+    data = _read_source(source, state.settings)
     # the instance's database answers its own public URLs; without an issuer
     # there are none, and no instance folder is created just to verify a file
     store = state.service().store if has_issuer(state.settings) else None
-    verifier = instance_verifier(state.settings, store, fetch=None if offline else https_fetch)
+    fetch = None if offline else https_fetcher(_fetcher(state.settings))
+    verifier = instance_verifier(state.settings, store, fetch=fetch)
     result = verifier.verify(data)
     if as_json:
         click.echo(json.dumps(result.to_data(), indent=2))
