@@ -469,6 +469,8 @@ def make_app(instance: Path, emulator: PlatformEmulator, **config: Any) -> Any:
         "TESTING": True,
         "INSTANCE": str(instance),
         "GRADE_DISPATCHER": ManualDispatcher(),
+        # the emulator serves http on loopback: the fetcher's development switch
+        "FETCH_DEVELOPMENT": True,
     }
     settings.update(config)
     app = create_app(settings)

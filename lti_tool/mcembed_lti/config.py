@@ -61,6 +61,8 @@ class ToolSettings:
                 "ANALYTICS_ROLES",
                 "ANALYTICS_MIN_GROUP",
                 "MODERATION_ROLES",
+                "FETCH_ALLOW_NETWORKS",
+                "FETCH_DEVELOPMENT",
             }
             and value is not None
             and value != ""

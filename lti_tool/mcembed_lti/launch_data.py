@@ -14,9 +14,9 @@ import threading
 import time
 from typing import Any, Protocol
 
-import requests
-
+from mcembed import FetchError
 from mcembed.codec import from_data, to_data
+from mcembed.fetching import Fetcher
 from mcembed.launches import LoginState
 from mcembed.lms import Lms
 
@@ -85,24 +85,24 @@ class KeySetCache:
     pylti1p3 fetches the key set on every launch; here it is fetched again
     only when it is old, or when a token names a key id the cached set lacks
     (the platform rotated its keys), at most once per ``min_refetch`` seconds.
+
+    Fetches go through the outbound fetcher (``mcembed.fetching``).
     """
 
     def __init__(
         self,
-        http: requests.Session,
+        fetcher: Fetcher,
         *,
         redis: Any = None,
         ttl: float = 3600.0,
         min_refetch: float = 30.0,
-        timeout: float = 10.0,
         prefix: str = "mcembed",
     ) -> None:
         self.prefix = prefix
-        self.http = http
+        self.fetcher = fetcher
         self.redis = redis
         self.ttl = ttl
         self.min_refetch = min_refetch
-        self.timeout = timeout
         self._lock = threading.Lock()
         self._sets: dict[str, tuple[float, dict[str, Any]]] = {}
         self.fetches = 0
@@ -124,11 +124,9 @@ class KeySetCache:
 
     def _fetch(self, url: str) -> dict[str, Any]:
         try:
-            resp = self.http.get(url, timeout=self.timeout)
-            resp.raise_for_status()
-            jwks = resp.json()
-        except (requests.RequestException, ValueError) as e:
-            raise KeySetError(f"cannot fetch the key set at {url}: {e}") from e
+            jwks = self.fetcher.get(url, accept="application/json").json(f"The key set at {url}")
+        except FetchError as e:
+            raise KeySetError(f"cannot fetch the key set: {e}") from e
         if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
             raise KeySetError(f"the key set at {url} is not a JWKS (no 'keys' list)")
         self.fetches += 1
