@@ -71,11 +71,6 @@ SETTINGS: tuple[Setting, ...] = (
         "may review, besides Instructor, TeachingAssistant and Administrator.",
     ),
     Setting(
-        "MCEMBED_LTI_REGISTRATION_KEY",
-        "none (open)",
-        "If set, Dynamic Registration only works through /lti/register?key=<this value>.",
-    ),
-    Setting(
         "MCEMBED_LTI_SESSION_HOURS",
         "8",
         "How long the pages of one launch keep working before the person relaunches.",
