@@ -20,25 +20,22 @@ JSON-LD contexts) goes through ``Fetcher``. Its rules, in order:
   same way; none for a POST.
 - **Caps**: at most ``max_bytes`` of body and ``timeout`` seconds for the
   whole fetch (connecting, every redirect, and the last byte), enforced by a
-  deadline that closes the socket, not per read.
+  deadline that cuts the connection, not per read (``pinned_connections``).
 - **Messages**: a refused address is refused before connecting; every failure
   to connect (refused, unreachable, timed out, TLS) reads the same, so an
   answer never tells an open port from a closed one; the remote body is never
   quoted. The details go to the ``mcembed.fetching`` log for administrators.
 
 Connections are made with urllib3 to the pinned address, with the host name
-for SNI, certificate matching and the ``Host`` header.
+for SNI, certificate matching and the ``Host`` header (``pinned_connections``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import logging
 import socket
 import ssl
-import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,6 +47,7 @@ from urllib3.response import BaseHTTPResponse
 
 from .config import Network, parse_networks
 from .errors import FetchError, FetchRefused
+from .pinned_connections import Deadline, PinnedHTTPConnection, PinnedHTTPSConnection
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -218,103 +216,6 @@ class _Target:
         return self.origin.split("://", 1)[1]
 
 
-class _Deadline:
-    """The whole fetch's time. Past it, every open connection of the fetch is
-    cut: its socket gets a timeout too short for any more reads (a server
-    dripping bytes gets no further), and is shut down (a read waiting on a
-    silent server returns at once).
-
-    Sockets are shut down by file descriptor, since TLS wraps (and detaches)
-    the socket object; a connection is forgotten before it is closed, under
-    the same lock, so a descriptor reused elsewhere is never touched.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.at = time.monotonic() + seconds
-        self.expired = False
-        self._open: dict[int, Any] = {}
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def remaining(self) -> float:
-        return max(0.0, self.at - time.monotonic())
-
-    def watch(self, fd: int, conn: Any) -> None:
-        with self._lock:
-            self._open[fd] = conn
-            if self.expired:
-                _cut(fd, conn)
-
-    def forget(self, fd: int | None) -> None:
-        with self._lock:
-            self._open.pop(-1 if fd is None else fd, None)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            for fd, conn in self._open.items():
-                _cut(fd, conn)
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-
-def _cut(fd: int, conn: Any) -> None:
-    sock = getattr(conn, "sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.settimeout(0.001)
-    try:
-        raw = socket.socket(fileno=fd)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            raw.shutdown(socket.SHUT_RDWR)
-    finally:
-        raw.detach()
-
-
-class _Watched:
-    """A connection the deadline can cut, from the moment its socket exists."""
-
-    deadline: _Deadline
-    watched: int | None = None
-
-    def _watch(self, sock: socket.socket) -> socket.socket:
-        self.watched = sock.fileno()
-        self.deadline.watch(self.watched, self)
-        return sock
-
-    def _forget(self) -> None:
-        self.deadline.forget(self.watched)
-        self.watched = None
-
-
-class _PinnedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
-    """Connects to the checked address (the host name goes to SNI, the
-    certificate check and the Host header)."""
-
-    def _new_conn(self) -> socket.socket:
-        return self._watch(super()._new_conn())
-
-    def close(self) -> None:
-        self._forget()
-        super().close()
-
-
-class _PinnedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        return self._watch(super()._new_conn())
-
-    def close(self) -> None:
-        self._forget()
-        super().close()
-
-
 class Fetcher:
     """Reads URLs under a ``FetchPolicy``; thread-safe, holds no connections.
 
@@ -474,7 +375,7 @@ class Fetcher:
         timeout: float | None,
     ) -> Fetched:
         limit = self.policy.max_bytes if max_bytes is None else max_bytes
-        deadline = _Deadline(self.policy.timeout if timeout is None else timeout)
+        deadline = Deadline(self.policy.timeout if timeout is None else timeout)
         try:
             hops = self.policy.max_redirects if method == "GET" else 0
             for _ in range(hops + 1):
@@ -503,14 +404,14 @@ class Fetcher:
         finally:
             deadline.cancel()
 
-    def _connect(self, target: _Target, deadline: _Deadline) -> urllib3.connection.HTTPConnection:
+    def _connect(self, target: _Target, deadline: Deadline) -> urllib3.connection.HTTPConnection:
         for address in target.addresses:
             remaining = deadline.remaining()
             if remaining <= 0:
                 break
             conn: urllib3.connection.HTTPConnection
             if target.scheme == "https":
-                conn = _PinnedHTTPSConnection(
+                conn = PinnedHTTPSConnection(
                     address,
                     target.port,
                     timeout=remaining,
@@ -519,7 +420,7 @@ class Fetcher:
                     ssl_context=self.ssl_context,
                 )
             else:
-                conn = _PinnedHTTPConnection(address, target.port, timeout=remaining)
+                conn = PinnedHTTPConnection(address, target.port, timeout=remaining)
             conn.deadline = deadline
             try:
                 conn.connect()
@@ -536,7 +437,7 @@ class Fetcher:
         body: bytes | None,
         headers: Mapping[str, str],
         limit: int,
-        deadline: _Deadline,
+        deadline: Deadline,
     ) -> tuple[int, str, str, bytes]:
         conn = self._connect(target, deadline)
         shown = _excerpt(target.url)
