@@ -70,6 +70,7 @@ class PlatformEmulator:
     registrations: list[dict[str, Any]] = field(default_factory=list)
     token_requests: int = 0
     jwks_requests: int = 0
+    config_requests: int = 0
     extra_keys: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -192,6 +193,8 @@ class PlatformEmulator:
         if path == "/deep-link-return":
             return self._html("<h1>Content received</h1><p>The course now has the new links.</p>")
         if path == "/.well-known/openid-configuration":
+            with self.lock:
+                self.config_requests += 1
             return self._json(self.openid_configuration())
         if path == "/register":
             return self.register(req)
@@ -469,6 +472,8 @@ def make_app(instance: Path, emulator: PlatformEmulator, **config: Any) -> Any:
         "TESTING": True,
         "INSTANCE": str(instance),
         "GRADE_DISPATCHER": ManualDispatcher(),
+        # the emulator serves http on loopback: the fetcher's development switch
+        "FETCH_DEVELOPMENT": True,
     }
     settings.update(config)
     app = create_app(settings)

@@ -18,14 +18,15 @@ from flask import Flask, Response, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mcembed import Event, Service
-from mcembed.badges import open_recognizer
+from mcembed.badges import https_fetcher, open_recognizer
 from mcembed.clock import SystemClock
 from mcembed.community import Community
+from mcembed.fetching import Fetcher, FetchPolicy
 from mcembed.lms import Lms
 from mcembed.storage import LocalBlobStore, SqlStore, Transaction
 from mcembed.tokens import Tokens
 
-from .badges import Badges, public_fetch
+from .badges import Badges
 from .config import DbToolConf, ToolSettings
 from .errors import register_error_handlers
 from .grades import AgsSender, Dispatcher, NoDispatcher, RqDispatcher, ThreadDispatcher
@@ -55,6 +56,7 @@ class Tool:
     sender: AgsSender
     dispatcher: Any
     http: requests.Session
+    fetcher: Fetcher
     redis: Any = None
     recent: ShortCache = field(default_factory=lambda: ShortCache(30.0))
     badges: Any = None
@@ -72,8 +74,13 @@ class Tool:
 def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None) -> Tool:
     """The core objects, the verifier and the grade sender for ``settings``.
 
-    ``options`` may inject ``STORE``, ``BLOBS``, ``CLOCK``, ``IDS``, ``HTTP`` and
-    ``GRADE_DISPATCHER`` (tests).
+    ``options`` may inject ``STORE``, ``BLOBS``, ``CLOCK``, ``IDS``, ``HTTP``,
+    ``FETCHER``, ``BADGE_FETCH`` and ``GRADE_DISPATCHER`` (tests).
+
+    ``HTTP`` (requests) only talks to what an administrator registered (a
+    platform's token, AGS and NRPS endpoints); everything fetched on someone
+    else's say-so (Dynamic Registration, platform key sets, badge documents)
+    goes through ``FETCHER``, the outbound fetcher under ``MCEMBED_FETCH_*``.
     """
     opts = dict(options or {})
     core = settings.core
@@ -88,6 +95,9 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
     if http is None:
         http = TimeoutSession()
         http.headers["User-Agent"] = "mcembed-lti"
+    fetcher = opts.get("FETCHER") or Fetcher(
+        FetchPolicy.from_settings(core), user_agent="mcembed-lti"
+    )
     redis = None
     if core.redis_url:
         import redis as redis_lib
@@ -106,7 +116,7 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
             RedisLoginStates(redis, prefix=f"{settings.redis_prefix}:login:")
             if redis is not None
             else StoreLoginStates(lms),
-            KeySetCache(http, redis=redis, prefix=settings.redis_prefix),
+            KeySetCache(fetcher, redis=redis, prefix=settings.redis_prefix),
             clock,
             reviewer_roles=settings.reviewer_roles,
             session_hours=settings.session_hours,
@@ -114,6 +124,7 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
         sender=AgsSender(keys, http),
         dispatcher=None,
         http=http,
+        fetcher=fetcher,
         redis=redis,
     )
     tool.service = Service(
@@ -139,7 +150,8 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
     tool.api_limiter = RateLimiter(
         settings.api_rate_limit, redis=redis, prefix=settings.redis_prefix
     )
-    tool.badges = Badges(tool.service, fetch=opts.get("BADGE_FETCH", public_fetch))
+    badge_fetch = opts["BADGE_FETCH"] if "BADGE_FETCH" in opts else https_fetcher(fetcher)
+    tool.badges = Badges(tool.service, fetch=badge_fetch)
     dispatcher: Dispatcher | None = opts.get("GRADE_DISPATCHER")
     if dispatcher is None:
         if redis is not None:

@@ -6,13 +6,10 @@ Everything here calls ``mcembed.badges``; the tool only serves the bytes.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import threading
 from typing import Any
-from urllib.parse import urlsplit
 
-from mcembed import Award, BadgeError, Service
+from mcembed import Award, Service
 from mcembed.badges import (
     BadgeRecognizer,
     HostedDocuments,
@@ -23,27 +20,11 @@ from mcembed.badges import (
     badge_png,
     badge_svg,
     bake,
-    https_fetch,
 )
 from mcembed.badges.baking import image_kind
 from mcembed.badges.issuing import instance_fetcher, instance_revocation_list
 
-__all__ = ["Badges", "public_fetch"]
-
-
-def public_fetch(url: str) -> bytes:
-    """``https_fetch`` for URLs in uploaded files: never an address on this
-    machine or a private network (a verify page must not reach inside)."""
-    host = urlsplit(url).hostname or ""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443)}
-    except OSError as e:
-        raise BadgeError(f"cannot resolve {host!r}: {e}") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if not ip.is_global:
-            raise BadgeError(f"{url} is not on the public internet; it is not fetched")
-    return https_fetch(url, timeout=5)
+__all__ = ["Badges"]
 
 
 class Badges:
@@ -51,11 +32,11 @@ class Badges:
 
     Args:
         service: the core service (its recognizer holds the issuer).
-        fetch: how foreign https documents are read when verifying (default:
-            ``public_fetch``; None: offline).
+        fetch: how foreign documents are read when verifying (the tool passes
+            ``https_fetcher`` over its outbound fetcher; None: offline).
     """
 
-    def __init__(self, service: Service, *, fetch: Any = public_fetch) -> None:
+    def __init__(self, service: Service, *, fetch: Any = None) -> None:
         self.service = service
         recognizer = service.recognizer
         self.issuer: IssuerIdentity | None = getattr(recognizer, "issuer", None)

@@ -37,7 +37,6 @@ class ToolSettings:
     secret_key: str
     proxy_count: int = 0
     reviewer_roles: tuple[str, ...] = DEFAULT_REVIEWER_ROLES
-    registration_key: str = ""
     session_hours: float = 8.0
     grade_worker: str = "thread"
     redis_prefix: str = "mcembed"
@@ -62,6 +61,8 @@ class ToolSettings:
                 "ANALYTICS_ROLES",
                 "ANALYTICS_MIN_GROUP",
                 "MODERATION_ROLES",
+                "FETCH_ALLOW_NETWORKS",
+                "FETCH_DEVELOPMENT",
             }
             and value is not None
             and value != ""
@@ -101,7 +102,6 @@ class ToolSettings:
             secret_key=str(config.get("SECRET_KEY") or "") or _instance_secret(core.instance),
             proxy_count=proxies,
             reviewer_roles=DEFAULT_REVIEWER_ROLES + extra_roles,
-            registration_key=str(config.get("LTI_REGISTRATION_KEY") or ""),
             session_hours=hours,
             grade_worker=worker,
             redis_prefix=str(config.get("REDIS_PREFIX") or "mcembed"),

@@ -13,7 +13,15 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from mcembed import Conflict, McembedError, NotFound, PermissionDenied, ValidationError
+from mcembed import (
+    Conflict,
+    FetchError,
+    FetchRefused,
+    McembedError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 
 from .launch import LaunchError
 
@@ -26,6 +34,8 @@ STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (PermissionDenied, 403, "Not allowed"),
     (NotFound, 404, "Not found"),
     (Conflict, 409, "Someone or something changed this first"),
+    (FetchRefused, 400, "This address is not fetched"),
+    (FetchError, 502, "Another server could not be read"),
 )
 
 

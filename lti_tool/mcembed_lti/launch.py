@@ -54,7 +54,7 @@ from mcembed.lms import Lms
 from mcembed.platforms import Platform
 
 from .config import DbToolConf
-from .launch_data import KeySetCache, KeySetError, LoginStates, ShortCache
+from .launch_data import KeySetBusy, KeySetCache, KeySetError, LoginStates, ShortCache
 
 __all__ = [
     "LaunchError",
@@ -399,6 +399,15 @@ class Verifier:
             )
         try:
             jwk = self.keysets.key(platform.key_set_url, str(kid))
+        except KeySetBusy as e:
+            raise LaunchError(
+                "key_set_busy",
+                "The launch was signed with a key the tool has not seen yet, and it "
+                "cannot read your LMS's keys again right now.",
+                status=503,
+                hint="Launch again in a few seconds.",
+                detail=str(e),
+            ) from e
         except KeySetError as e:
             raise LaunchError(
                 "key_set_unavailable",

@@ -12,15 +12,17 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
-import requests
-
+from mcembed import FetchError
 from mcembed.codec import from_data, to_data
+from mcembed.fetching import Fetcher
 from mcembed.launches import LoginState
 from mcembed.lms import Lms
 
 __all__ = [
+    "KeySetBusy",
     "KeySetCache",
     "KeySetError",
     "LoginStates",
@@ -79,60 +81,104 @@ class KeySetError(Exception):
     """A platform's key set could not be fetched or read."""
 
 
+class KeySetBusy(KeySetError):
+    """A key id the cached set lacks, and this platform's refetches are used up
+    for now (a flood of unknown key ids); a moment later one is allowed again."""
+
+
+class RefetchBucket:
+    """A token bucket: ``burst`` refetches at once, then one every ``every`` seconds."""
+
+    def __init__(self, burst: int, every: float, now: float) -> None:
+        self.burst = burst
+        self.every = every
+        self.tokens = float(burst)
+        self.at = now
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(float(self.burst), self.tokens + (now - self.at) / self.every)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
 class KeySetCache:
     """Platform JWKS, fetched once and kept for ``ttl`` seconds.
 
     pylti1p3 fetches the key set on every launch; here it is fetched again
-    only when it is old, or when a token names a key id the cached set lacks
-    (the platform rotated its keys), at most once per ``min_refetch`` seconds.
+    when it is old, or at once when a token names a key id the cached set
+    lacks (the platform rotated its keys), so a rotation never refuses a good
+    launch. Those refetches are rate-limited per key set URL with a token
+    bucket (``refetch_burst`` at once, then one every ``refetch_every``
+    seconds, in each process), so tokens with made-up key ids cannot make the
+    tool hammer a platform; concurrent launches wait for one refetch.
+
+    Fetches go through the outbound fetcher (``mcembed.fetching``).
     """
 
     def __init__(
         self,
-        http: requests.Session,
+        fetcher: Fetcher,
         *,
         redis: Any = None,
         ttl: float = 3600.0,
-        min_refetch: float = 30.0,
-        timeout: float = 10.0,
+        refetch_burst: int = 3,
+        refetch_every: float = 10.0,
         prefix: str = "mcembed",
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.prefix = prefix
-        self.http = http
+        self.fetcher = fetcher
         self.redis = redis
         self.ttl = ttl
-        self.min_refetch = min_refetch
-        self.timeout = timeout
+        self.refetch_burst = refetch_burst
+        self.refetch_every = refetch_every
+        self.clock = clock
+        self.monotonic = monotonic
         self._lock = threading.Lock()
         self._sets: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._url_locks: dict[str, threading.Lock] = {}
+        self._buckets: dict[str, RefetchBucket] = {}
         self.fetches = 0
 
     def _redis_key(self, url: str) -> str:
         return f"{self.prefix}:jwks:" + hashlib.sha256(url.encode()).hexdigest()
 
-    def _cached(self, url: str) -> tuple[float, dict[str, Any]] | None:
+    def _local(self, url: str) -> tuple[float, dict[str, Any]] | None:
         with self._lock:
-            found = self._sets.get(url)
-        if found is None and self.redis is not None:
-            raw = self.redis.get(self._redis_key(url))
-            if raw:
-                data = json.loads(raw)
-                found = (float(data["at"]), data["jwks"])
-                with self._lock:
-                    self._sets[url] = found
-        return found
+            return self._sets.get(url)
+
+    def _shared(self, url: str) -> tuple[float, dict[str, Any]] | None:
+        """The copy another worker put in Redis, if newer than this process's."""
+        if self.redis is None:
+            return None
+        raw = self.redis.get(self._redis_key(url))
+        if not raw:
+            return None
+        data = json.loads(raw)
+        found = (float(data["at"]), data["jwks"])
+        with self._lock:
+            mine = self._sets.get(url)
+            if mine is None or mine[0] < found[0]:
+                self._sets[url] = found
+                return found
+        return None
+
+    def _cached(self, url: str) -> tuple[float, dict[str, Any]] | None:
+        return self._local(url) or self._shared(url)
 
     def _fetch(self, url: str) -> dict[str, Any]:
         try:
-            resp = self.http.get(url, timeout=self.timeout)
-            resp.raise_for_status()
-            jwks = resp.json()
-        except (requests.RequestException, ValueError) as e:
-            raise KeySetError(f"cannot fetch the key set at {url}: {e}") from e
+            jwks = self.fetcher.get(url, accept="application/json").json(f"The key set at {url}")
+        except FetchError as e:
+            raise KeySetError(f"cannot fetch the key set: {e}") from e
         if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
             raise KeySetError(f"the key set at {url} is not a JWKS (no 'keys' list)")
         self.fetches += 1
-        now = time.time()
+        now = self.clock()
         with self._lock:
             self._sets[url] = (now, jwks)
         if self.redis is not None:
@@ -141,15 +187,55 @@ class KeySetCache:
             )
         return jwks
 
+    def _url_lock(self, url: str) -> threading.Lock:
+        with self._lock:
+            return self._url_locks.setdefault(url, threading.Lock())
+
+    def _may_refetch(self, url: str) -> bool:
+        now = self.monotonic()
+        with self._lock:
+            bucket = self._buckets.get(url)
+            if bucket is None:
+                bucket = self._buckets[url] = RefetchBucket(
+                    self.refetch_burst, self.refetch_every, now
+                )
+            return bucket.take(now)
+
     def key(self, url: str, kid: str) -> dict[str, Any] | None:
-        """The JWK with ``kid`` from the key set at ``url``, or ``None``."""
+        """The JWK with ``kid`` from the key set at ``url``, or ``None``.
+
+        Raises:
+            KeySetError: the key set cannot be fetched or read.
+            KeySetBusy: ``kid`` is unknown and the refetches are used up for now.
+        """
         cached = self._cached(url)
-        now = time.time()
-        if cached is not None and now - cached[0] < self.ttl:
+        if cached is not None and self.clock() - cached[0] < self.ttl:
             found = _find(cached[1], kid)
-            if found is not None or now - cached[0] < self.min_refetch:
+            if found is not None:
                 return found
-        return _find(self._fetch(url), kid)
+            return self._refetch(url, kid, cached[0])
+        with self._url_lock(url):
+            again = self._local(url)
+            if again is not None and again is not cached and self.clock() - again[0] < self.ttl:
+                return _find(again[1], kid)
+            return _find(self._fetch(url), kid)
+
+    def _refetch(self, url: str, kid: str, seen: float) -> dict[str, Any] | None:
+        """``kid`` is not in the set fetched at ``seen``: fetch it again now."""
+        with self._url_lock(url):
+            # another launch (or another worker) may have fetched it meanwhile
+            newer = self._shared(url) or self._local(url)
+            if newer is not None and newer[0] > seen:
+                found = _find(newer[1], kid)
+                if found is not None:
+                    return found
+                seen = newer[0]
+            if not self._may_refetch(url):
+                raise KeySetBusy(
+                    f"key {kid!r} is not in the key set at {url}, and it was fetched again "
+                    f"{self.refetch_burst} times just now for unknown key ids"
+                )
+            return _find(self._fetch(url), kid)
 
 
 def _find(jwks: dict[str, Any], kid: str) -> dict[str, Any] | None:

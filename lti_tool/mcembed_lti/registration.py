@@ -1,10 +1,12 @@
 """Registration with LMSs (Dynamic Registration, the Canvas JSON) and Deep Linking.
 
 Dynamic Registration (1EdTech LTI DR 1.0, Moodle 4.x and Canvas): the LMS
-opens ``/lti/register`` with its ``openid_configuration`` URL and a one-time
-``registration_token``; the tool reads the platform's configuration, posts
-its own client registration, and records the platform and deployment the LMS
-returns.
+opens the registration link an administrator made (``/lti/register?link=...``)
+with its ``openid_configuration`` URL and a one-time ``registration_token``;
+the tool reads the platform's configuration, posts its own client
+registration, and records the platform and deployment the LMS returns. Both
+fetches go through the outbound fetcher (``mcembed.fetching``), and so must
+every endpoint the configuration names.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
-from mcembed import Actor, NotFound, Service, ValidationError
+from mcembed import Actor, FetchError, NotFound, Service, ValidationError
+from mcembed.fetching import Fetcher
 from mcembed.launches import LaunchContext
 from mcembed.lms import Lms
 from mcembed.platforms import DeploymentPolicy, Platform, check_platform_url
@@ -153,49 +155,48 @@ class PlatformConfiguration:
     token_audience: str = ""
 
 
-def fetch_platform_configuration(http: requests.Session, url: str) -> PlatformConfiguration:
+_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
+# what the tool itself calls: each must pass the fetch policy now
+_FETCHED = ("token_endpoint", "jwks_uri", "registration_endpoint")
+
+
+def fetch_platform_configuration(fetcher: Fetcher, url: str) -> PlatformConfiguration:
     """Read and check a platform's openid configuration.
 
     Raises:
-        ValidationError: not reachable, not JSON, or a required field is missing or
-            not https; the message names it.
+        ValidationError: not allowed (not https, not a public address), not
+            reachable, not JSON, or a required field is missing or not allowed;
+            the message names the field and never quotes what the platform sent.
     """
     try:
-        check_platform_url("openid_configuration", url)
-        resp = http.get(url, timeout=10)
-        resp.raise_for_status()
-        data = resp.json()
-    except ValueError as e:
-        raise ValidationError(f"Cannot use the platform's configuration: {e}") from None
-    except requests.RequestException as e:
-        raise ValidationError(f"Cannot read the platform's configuration at {url}: {e}") from None
+        data = fetcher.get(url).json("The platform's configuration")
+    except FetchError as e:
+        raise ValidationError(f"Cannot read the platform's configuration: {e}.") from None
     if not isinstance(data, dict):
         raise ValidationError(f"The platform's configuration at {url} is not a JSON object.")
-    missing = [
-        k
-        for k in (
-            "issuer",
-            "authorization_endpoint",
-            "token_endpoint",
-            "jwks_uri",
-            "registration_endpoint",
-        )
-        if not data.get(k)
-    ]
+    missing = [k for k in ("issuer", *_ENDPOINTS) if not data.get(k)]
     if missing:
         raise ValidationError(f"The platform's configuration at {url} lacks {', '.join(missing)}.")
     lti = data.get("https://purl.imsglobal.org/spec/lti-platform-configuration") or {}
+    if not isinstance(lti, dict):
+        lti = {}
     product = str(lti.get("product_family_code") or "")
-    try:
-        for key in (
-            "authorization_endpoint",
-            "token_endpoint",
-            "jwks_uri",
-            "registration_endpoint",
-        ):
+    for key in _ENDPOINTS:
+        try:
             check_platform_url(key, str(data[key]))
-    except ValueError as e:
-        raise ValidationError(f"Cannot use the platform's configuration: {e}") from None
+        except ValueError:
+            raise ValidationError(
+                f"The platform's configuration at {url}: {key} is not an https:// URL."
+            ) from None
+    for key in _FETCHED:
+        try:
+            fetcher.check(str(data[key]))
+        except FetchError:
+            raise ValidationError(
+                f"The platform's configuration at {url}: {key} names an address the tool "
+                "does not fetch from (only https:// on the public internet, or a network "
+                "an administrator allowed with MCEMBED_FETCH_ALLOW_NETWORKS)."
+            ) from None
     return PlatformConfiguration(
         url=url,
         issuer=str(data["issuer"]),
@@ -209,18 +210,20 @@ def fetch_platform_configuration(http: requests.Session, url: str) -> PlatformCo
     )
 
 
-def form_token(secret: str, config_url: str) -> str:
-    """The registration page's form token (the page has no launch yet)."""
-    return hmac.new(secret.encode(), b"register:" + config_url.encode(), hashlib.sha256).hexdigest()
+def form_token(secret: str, config_url: str, link: str = "") -> str:
+    """The registration page's form token (the page has no launch yet), bound to
+    the platform's configuration and the registration link."""
+    message = b"register:" + link.encode() + b"\n" + config_url.encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def check_form_token(secret: str, config_url: str, sent: str) -> bool:
-    return bool(sent) and hmac.compare_digest(form_token(secret, config_url), sent)
+def check_form_token(secret: str, config_url: str, sent: str, link: str = "") -> bool:
+    return bool(sent) and hmac.compare_digest(form_token(secret, config_url, link), sent)
 
 
 def register(
     lms: Lms,
-    http: requests.Session,
+    fetcher: Fetcher,
     config: PlatformConfiguration,
     registration_token: str,
     base: str,
@@ -229,27 +232,32 @@ def register(
     """Post the tool's registration to the platform and record what it returns.
 
     Raises:
-        ValidationError: the platform refused or answered something unusable.
+        ValidationError: the platform refused or answered something unusable
+            (the message gives its status, never its answer).
     """
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    headers = {}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     try:
-        resp = http.post(
+        answer = fetcher.post_json(
             config.registration_endpoint,
-            json=tool_registration(base, config.product),
+            tool_registration(base, config.product),
             headers=headers,
             timeout=15,
-        )
-        resp.raise_for_status()
-        answer = resp.json()
-    except requests.HTTPError as e:
-        text = e.response.text[:300] if e.response is not None else ""
-        raise ValidationError(f"The platform refused the registration: {e} {text}") from None
-    except (requests.RequestException, ValueError) as e:
-        raise ValidationError(f"The registration could not be completed: {e}") from None
+        ).json("The platform's registration answer")
+    except FetchError as e:
+        if e.status is not None:
+            raise ValidationError(
+                f"The platform refused the registration (HTTP {e.status}). Start it again "
+                "from the LMS; its registration token may have expired."
+            ) from None
+        raise ValidationError(f"The registration could not be completed: {e}.") from None
+    if not isinstance(answer, dict):
+        raise ValidationError("The platform's registration answer is not a JSON object.")
     client_id = str(answer.get("client_id") or "")
     tool_config = answer.get("https://purl.imsglobal.org/spec/lti-tool-configuration") or {}
+    if not isinstance(tool_config, dict):
+        tool_config = {}
     deployment_id = str(tool_config.get("deployment_id") or "")
     if not client_id:
         raise ValidationError("The platform's registration answer has no client_id.")

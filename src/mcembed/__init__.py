@@ -66,6 +66,8 @@ from .errors import BadgeError as BadgeError
 from .errors import ConfigError as ConfigError
 from .errors import Conflict as Conflict
 from .errors import EvidenceError as EvidenceError
+from .errors import FetchError as FetchError
+from .errors import FetchRefused as FetchRefused
 from .errors import InvalidTransition as InvalidTransition
 from .errors import Location as Location
 from .errors import McembedError as McembedError
@@ -189,6 +191,8 @@ __all__ = [
     "EvidenceKind",
     "EvidenceRequirement",
     "EvidenceShare",
+    "FetchError",
+    "FetchRefused",
     "Figure",
     "FigureRow",
     "FileSweep",

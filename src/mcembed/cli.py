@@ -459,6 +459,67 @@ def lti_remove_platform(state: _State, platform_id: str, yes: bool) -> None:
     click.echo(f"Removed {platform_id}.")
 
 
+@lti.command("registration-link")
+@click.option(
+    "--expires",
+    default="24h",
+    show_default=True,
+    help="How long the link works: hours, days or weeks (12h, 7d, 2w; at most 30 days).",
+)
+@click.option("--note", default="", help="Who or what it is for, shown in the list.")
+@click.option(
+    "--base-url",
+    envvar="MCEMBED_BASE_URL",
+    default="",
+    help="The tool's public URL (default: MCEMBED_BASE_URL).",
+)
+@pass_state
+def lti_registration_link(state: _State, expires: str, note: str, base_url: str) -> None:
+    """Make a single-use, expiring link for LTI Dynamic Registration.
+
+    Paste it into the LMS (Moodle: Site administration > Plugins > Manage
+    tools > Tool URL; Canvas: Developer Keys > + LTI Registration). It
+    registers one platform, then stops working; so does an unused one when it
+    expires. Only a hash of it is kept: it is shown this once.
+    """
+    from .tokens import parse_duration
+
+    made = _lms(state).links.create(Actor.system(), expires_in=parse_duration(expires), note=note)
+    link = made.link
+    if base_url:
+        click.echo(made.url(base_url))
+    else:
+        click.echo(made.url("https://YOUR-TOOL"))
+        click.echo("(set MCEMBED_BASE_URL or --base-url to print the tool's own address)", err=True)
+    click.echo(
+        f"Link {link.id} ({link.prefix}…) registers one platform until "
+        f"{link.expires_at:%Y-%m-%d %H:%M} UTC.",
+        err=True,
+    )
+
+
+@lti.command("registration-links")
+@pass_state
+def lti_registration_links(state: _State) -> None:
+    """List registration links: which are active, used (for which platform) or expired."""
+    from datetime import UTC, datetime
+
+    links = _lms(state).links.list_links(Actor.system())
+    if not links:
+        click.echo("No registration links yet. Make one with: mcembed lti registration-link")
+        return
+    now = datetime.now(UTC)
+    for x in links:
+        status = x.status(now)
+        if status == "used" and x.used_at is not None:
+            status = f"used {x.used_at:%Y-%m-%d %H:%M} by {x.issuer or 'a registration'}"
+            status += f" ({x.platform_id})" if x.platform_id else " (in progress)"
+        else:
+            status += f", expires {x.expires_at:%Y-%m-%d %H:%M}"
+        note = f"  {x.note}" if x.note else ""
+        click.echo(f"{x.id}  {x.prefix}…  made {x.created_at:%Y-%m-%d %H:%M}  {status}{note}")
+
+
 @lti.command("rotate-key")
 @pass_state
 def lti_rotate_key(state: _State) -> None:
@@ -804,12 +865,21 @@ _VERDICTS = {
 }
 
 
-def _read_source(source: str) -> bytes:
+def _fetcher(settings: Settings) -> Any:
+    """The outbound fetcher under the instance's policy (MCEMBED_FETCH_*)."""
+    from .fetching import Fetcher, FetchPolicy
+
+    return Fetcher(FetchPolicy.from_settings(settings))
+
+
+def _read_source(source: str, settings: Settings) -> bytes:
     from .badges import https_fetch
     from .badges.baking import MAX_IMAGE_BYTES
 
     if source.startswith("https://"):
-        return https_fetch(source, max_bytes=MAX_IMAGE_BYTES, timeout=10)
+        return https_fetch(
+            source, max_bytes=MAX_IMAGE_BYTES, timeout=10, fetcher=_fetcher(settings)
+        )
     if source == "-":
         return sys.stdin.buffer.read(MAX_IMAGE_BYTES + 1)
     path = Path(source)
@@ -831,14 +901,15 @@ def verify(state: _State, source: str, as_json: bool, offline: bool) -> None:
     Every check is reported in words. Exit status is 0 when the credential is
     valid, 1 when it is not (revoked, expired, changed, unknown issuer...).
     """
-    from .badges import https_fetch
+    from .badges import https_fetcher
     from .badges.issuing import has_issuer, instance_verifier
 
-    data = _read_source(source)
+    data = _read_source(source, state.settings)
     # the instance's database answers its own public URLs; without an issuer
     # there are none, and no instance folder is created just to verify a file
     store = state.service().store if has_issuer(state.settings) else None
-    verifier = instance_verifier(state.settings, store, fetch=None if offline else https_fetch)
+    fetch = None if offline else https_fetcher(_fetcher(state.settings))
+    verifier = instance_verifier(state.settings, store, fetch=fetch)
     result = verifier.verify(data)
     if as_json:
         click.echo(json.dumps(result.to_data(), indent=2))

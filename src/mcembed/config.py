@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from .access import DEFAULT_ANALYTICS_ROLES, DEFAULT_MODERATION_ROLES, Role, parse_roles
 from .errors import ConfigError
 from .quota import DEFAULT_QUOTA
 
-__all__ = ["SETTINGS", "Setting", "Settings"]
+__all__ = ["SETTINGS", "Network", "Setting", "Settings", "parse_networks"]
+
+Network = IPv4Network | IPv6Network
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +78,6 @@ SETTINGS: tuple[Setting, ...] = (
         "may review, besides Instructor, TeachingAssistant and Administrator.",
     ),
     Setting(
-        "MCEMBED_LTI_REGISTRATION_KEY",
-        "none (open)",
-        "If set, Dynamic Registration only works through /lti/register?key=<this value>.",
-    ),
-    Setting(
         "MCEMBED_LTI_SESSION_HOURS",
         "8",
         "How long the pages of one launch keep working before the person relaunches.",
@@ -102,6 +100,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Who sends grades without Redis: `thread` (in each web process) or `none` (only "
         "`mcembed lti worker`). With MCEMBED_REDIS_URL an RQ worker (`mcembed lti worker`) "
         "sends them.",
+    ),
+    Setting(
+        "MCEMBED_FETCH_ALLOW_NETWORKS",
+        "none (public internet only)",
+        "Networks outside the public internet (CIDRs, comma-separated, e.g. 10.20.0.0/16) "
+        "that the tool may fetch from over https: a self-hosted LMS on a private address.",
+    ),
+    Setting(
+        "MCEMBED_FETCH_DEVELOPMENT",
+        "false",
+        "Development only (`mcembed demo` sets it): fetches may reach this computer "
+        "(loopback), over plain http:// too. Private networks stay refused.",
     ),
     Setting(
         "MCEMBED_ISSUER_KEY_PASSPHRASE",
@@ -144,6 +154,27 @@ def _truthy(name: str, value: str) -> bool:
     raise ConfigError(f"{name} must be true or false (got {value!r})")
 
 
+def parse_networks(
+    text: str, *, setting: str = "MCEMBED_FETCH_ALLOW_NETWORKS"
+) -> tuple[Network, ...]:
+    """``"10.20.0.0/16, 192.168.5.7"`` -> the networks (an address is a /32 or /128).
+
+    Raises:
+        ConfigError: an item is not a network; the message names the setting.
+    """
+    networks: list[Network] = []
+    for item in text.replace(",", " ").split():
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            shown = item if len(item) <= 60 else item[:59] + "…"
+            raise ConfigError(
+                f"{setting}: {shown!r} is not a network; write CIDRs such as 10.20.0.0/16 "
+                "or single addresses, separated by commas"
+            ) from None
+    return tuple(networks)
+
+
 def normalize_database_url(url: str) -> str:
     """Accept the URLs people paste (``postgres://``, ``postgresql://``) and use psycopg 3."""
     if url.startswith("postgres://"):
@@ -168,6 +199,8 @@ class Settings:
     analytics_roles: frozenset[Role] = DEFAULT_ANALYTICS_ROLES
     analytics_min_group: int = 5
     moderation_roles: frozenset[Role] = DEFAULT_MODERATION_ROLES
+    fetch_allow_networks: tuple[Network, ...] = ()
+    fetch_development: bool = False
 
     def __post_init__(self) -> None:
         # Settings(instance="instance") reads as naturally as a Path
@@ -258,5 +291,9 @@ class Settings:
                 parse_roles(moderators, setting="MCEMBED_MODERATION_ROLES")
                 if moderators
                 else DEFAULT_MODERATION_ROLES
+            ),
+            fetch_allow_networks=parse_networks(env.get("MCEMBED_FETCH_ALLOW_NETWORKS", "")),
+            fetch_development=_truthy(
+                "MCEMBED_FETCH_DEVELOPMENT", env.get("MCEMBED_FETCH_DEVELOPMENT", "")
             ),
         )

@@ -14,6 +14,9 @@ McembedError
 ├── BadgeError
 │   ├── SigningError
 │   └── VerificationError            ``.checks`` says which checks failed
+├── FetchError                       an outbound fetch failed (``.url``, ``.status``);
+│   │                                never quotes what the remote sent
+│   └── FetchRefused                 the URL's scheme or address is not allowed; nothing sent
 └── ConfigError                      missing or contradictory settings, names the variable
 ```
 
@@ -35,6 +38,8 @@ __all__ = [
     "ConfigError",
     "Conflict",
     "EvidenceError",
+    "FetchError",
+    "FetchRefused",
     "InvalidTransition",
     "Location",
     "McembedError",
@@ -182,6 +187,27 @@ class VerificationError(BadgeError):
     def __init__(self, message: str, checks: Sequence[Any] = ()) -> None:
         self.checks = list(checks)
         super().__init__(message)
+
+
+class FetchError(McembedError):
+    """Fetching a URL someone named failed: no connection, an error status, too
+    large or too slow. The message never quotes the remote body, and reads the
+    same for every way a connection can fail.
+
+    Attributes:
+        url: the URL that was fetched.
+        status: the HTTP status when the server answered one, else ``None``.
+    """
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+
+class FetchRefused(FetchError):
+    """The URL was refused before any connection: its scheme, or an address its
+    host resolves to, is not allowed by the fetch policy."""
 
 
 class ConfigError(McembedError):

@@ -25,6 +25,7 @@ from .launches import LaunchContext, LoginState
 from .people import Person
 from .placements import Placement, PlacementKind
 from .platforms import Deployment, DeploymentPolicy, Platform, ToolKey, admit_deployment
+from .registration_links import RegistrationLinks
 from .rosters import ProgressRow, RosterMember, progress
 from .storage.base import AwardFilter, DeliveryFilter, Page, Store, SubmissionFilter, Transaction
 from .submissions import Submission
@@ -58,6 +59,9 @@ class ClaimedDelivery:
 class Lms:
     """Platforms, launches, placements, grade deliveries and rosters.
 
+    The registration links that open Dynamic Registration are ``links``
+    (``RegistrationLinks``).
+
     Args:
         store: the same store the ``Service`` uses.
         clock: the time (default: the system clock).
@@ -68,6 +72,7 @@ class Lms:
         self.store = store
         self.clock = clock or SystemClock()
         self.ids = ids or RandomIds()
+        self.links = RegistrationLinks(store, self.clock, self.ids)
 
     # --- platforms and deployments ------------------------------------------------
 

@@ -50,7 +50,8 @@ def lti(tmp_path: Path, emulator: Any) -> Any:
     from lti_platform import LtiDriver
     from mcembed import Actor
 
-    app = make_tool_app(tmp_path / "lti-instance")
+    # the emulator serves http on loopback: the fetcher's development switch
+    app = make_tool_app(tmp_path / "lti-instance", FETCH_DEVELOPMENT=True)
     emulator.tool_jwks = app.extensions["mcembed_lti"].keys.jwks
     app.extensions["mcembed_lti"].lms.add_platform(
         Actor.system(),

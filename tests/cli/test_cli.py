@@ -148,3 +148,32 @@ def test_help_explains_each_command(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--help"])
     for command in ("init", "validate", "schema", "catalog", "pack", "db"):
         assert command in result.output
+
+
+def test_verify_fetches_no_url_on_this_computer(tmp_path: Path) -> None:
+    """`mcembed verify URL` goes through the outbound fetcher: loopback is refused
+    before connecting, an open port reads like a closed one."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        port = listening.getsockname()[1]
+        messages = []
+        for p in (port, port + 1 if port < 65535 else port - 1):
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "mcembed",
+                    "--instance",
+                    str(tmp_path),
+                    "verify",
+                    f"https://127.0.0.1:{p}/badge.png",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 1
+            messages.append(done.stderr.replace(str(p), "PORT"))
+    assert messages[0] == messages[1]
+    assert "has a loopback address" in messages[0]

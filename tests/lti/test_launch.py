@@ -54,19 +54,73 @@ def test_the_platform_key_set_is_cached(lti: Any, emulator: Any) -> None:
     assert emulator.jwks_requests == 1
 
 
-def test_a_rotated_platform_key_is_fetched_once_it_appears(
-    lti: Any, emulator: Any, other_key: Any, tool: Any
-) -> None:
-    """A key id the cached set lacks makes one refetch (at most every min_refetch seconds)."""
-    tool.verifier.keysets.min_refetch = 0
+def test_a_rotated_platform_key_is_used_at_once(lti: Any, emulator: Any, other_key: Any) -> None:
+    """The platform publishes a new key right after the tool fetched its set: the
+    first launch signed with it fetches the set again and goes on."""
     lti.launch()
+    assert emulator.jwks_requests == 1
     emulator.extra_keys = [other_key[1]]
     auth, _ = lti.login()
     resp = lti.post(
         lti.token(auth, sign={"pem": other_key[0], "kid": other_key[1]["kid"]}), auth["state"]
     )
-    assert resp.status_code == 200
+    assert resp.status_code == 200, resp.get_data(as_text=True)
     assert emulator.jwks_requests == 2
+
+
+def _launch_with_kid(lti: Any, pem: str, kid: str) -> Any:
+    auth, _ = lti.login()
+    return lti.post(lti.token(auth, sign={"pem": pem, "kid": kid}), auth["state"])
+
+
+def test_made_up_key_ids_beyond_the_bucket_fetch_nothing(
+    lti: Any, emulator: Any, other_key: Any, tool: Any
+) -> None:
+    """A flood of unknown key ids spends the platform's few refetches, then none
+    is made (503, relaunch); once the bucket refills a real rotation goes through."""
+    keysets = tool.verifier.keysets
+    now = [1000.0]
+    keysets.monotonic = lambda: now[0]
+    lti.launch()
+    for n in range(keysets.refetch_burst + 5):
+        resp = _launch_with_kid(lti, other_key[0], f"made-up-{n}")
+        assert resp.status_code in (401, 503)
+    assert emulator.jwks_requests == 1 + keysets.refetch_burst
+    busy = _launch_with_kid(lti, other_key[0], "made-up-again")
+    assert busy.status_code == 503
+    assert "Launch again in a few seconds" in busy.get_data(as_text=True)
+    assert emulator.jwks_requests == 1 + keysets.refetch_burst
+    emulator.extra_keys = [other_key[1]]
+    now[0] += keysets.refetch_every
+    rotated = _launch_with_kid(lti, other_key[0], other_key[1]["kid"])
+    assert rotated.status_code == 200, rotated.get_data(as_text=True)
+    assert emulator.jwks_requests == 2 + keysets.refetch_burst
+
+
+def test_each_platform_has_its_own_refetch_bucket() -> None:
+    """Unknown key ids for one key set URL do not spend another's refetches."""
+    from mcembed_lti.launch_data import KeySetBusy, KeySetCache
+
+    asked: list[str] = []
+
+    class Sets:
+        def get(self, url: str, **_: Any) -> Any:
+            asked.append(url)
+
+            class Answer:
+                def json(self, what: str = "") -> Any:
+                    return {"keys": [{"kid": "k1"}]}
+
+            return Answer()
+
+    cache = KeySetCache(Sets(), refetch_burst=1, monotonic=lambda: 0.0)  # type: ignore[arg-type]
+    assert cache.key("https://a.example/jwks", "k1") == {"kid": "k1"}
+    assert cache.key("https://b.example/jwks", "k1") == {"kid": "k1"}
+    assert cache.key("https://a.example/jwks", "x") is None
+    with pytest.raises(KeySetBusy):
+        cache.key("https://a.example/jwks", "y")
+    assert cache.key("https://b.example/jwks", "x") is None
+    assert asked == ["https://a.example/jwks", "https://b.example/jwks"] * 2
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ negotiation), the issuer, the revocation list, and /verify for anyone."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,61 @@ def test_verify_page_refuses_a_badge_with_two_credentials(issuing: Any) -> None:
     ).get_data(as_text=True)
     assert "This credential is not valid." in page
     assert "This PNG image carries 2 credentials" in page
+
+
+def test_verify_reads_a_foreign_issuer_only_where_a_fetch_may_go(
+    tmp_path: Path, emulator: PlatformEmulator
+) -> None:
+    """A pasted credential names its issuer; the tool reads that issuer's document
+    through the outbound fetcher: a redirect inside the network is refused, and
+    nothing the other server sent shows on the page."""
+    from local_https import LocalTls, TestResolver, serve_tls
+
+    def issuer_site(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["PATH_INFO"] == "/issuers/elsewhere":
+            start_response("302 Found", [("Location", "https://intranet.test/keys")])
+            return [b""]
+        start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+        return [b"INTERNAL-STACK-TRACE"]
+
+    instance = tmp_path / "verifying"
+    init_issuer(
+        Settings(instance=instance),
+        IssuerProfile(
+            name="Riverbend", url="https://riverbend.example.org", base_url="http://localhost"
+        ),
+    )
+    tls = LocalTls()
+    resolver = TestResolver({"intranet.test": [["10.30.0.4"]]})
+    with serve_tls(issuer_site, tls) as port:
+        app = make_app(instance, emulator, FETCHER=tls.fetcher(resolver))
+        c = app.test_client()
+        token = re.search(
+            r'name="form_token" value="([^"]+)"', c.get("/verify").get_data(as_text=True)
+        ).group(1)
+        results = {}
+        for name in ("elsewhere", "broken"):
+            issuer = f"https://issuer.test:{port}/issuers/{name}"
+            credential = {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential", "OpenBadgeCredential"],
+                "issuer": {"id": issuer},
+                "proof": {
+                    "type": "DataIntegrityProof",
+                    "cryptosuite": "eddsa-rdfc-2022",
+                    "proofPurpose": "assertionMethod",
+                    "verificationMethod": issuer + "#key-1",
+                    "proofValue": "z" + "1" * 86,
+                },
+            }
+            resp = c.post(
+                "/verify",
+                data={"form_token": token, "text": json.dumps(credential)},
+                headers={"Accept": "application/json"},
+            )
+            assert resp.status_code == 200
+            [key_check] = [x for x in resp.json["checks"] if x["name"] == "issuer key"]
+            results[name] = key_check["message"]
+    assert "has a private address" in results["elsewhere"]
+    assert "answered HTTP 500" in results["broken"]
+    assert "INTERNAL" not in results["broken"]

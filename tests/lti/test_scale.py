@@ -61,6 +61,8 @@ def scale_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         "MCEMBED_REDIS_URL": REDIS_URL,
         "MCEMBED_REDIS_PREFIX": prefix,
         "MCEMBED_SECRET_KEY": "scale-test-secret",
+        # the emulated platform serves http on loopback
+        "MCEMBED_FETCH_DEVELOPMENT": "true",
     }
     try:
         yield env

@@ -312,63 +312,6 @@ def test_a_placed_link_opens_the_credential_and_records_the_placement(
     assert placement.can_score
 
 
-def test_dynamic_registration_with_moodle(client: Any, tool: Any, emulator: Any) -> None:
-    emulator.client_id = "moodle-client-7"
-    config = emulator.base + "/.well-known/openid-configuration"
-    page = client.get(
-        "/lti/register",
-        query_string={"openid_configuration": config, "registration_token": "reg-token-1"},
-    )
-    text = page.get_data(as_text=True)
-    assert page.status_code == 200
-    assert "Emulated Moodle" in text
-    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', text))
-    done = client.post("/lti/register", data=fields)
-    assert done.status_code == 200, done.get_data(as_text=True)
-    [sent] = emulator.registrations
-    assert sent["initiate_login_uri"].endswith("/lti/login")
-    assert sent["jwks_uri"].endswith("/lti/jwks")
-    tool_conf = sent["https://purl.imsglobal.org/spec/lti-tool-configuration"]
-    assert {m["type"] for m in tool_conf["messages"]} == {
-        "LtiDeepLinkingRequest",
-        "LtiResourceLinkRequest",
-    }
-    platforms = [p for p in tool.lms.list_platforms() if p.product == "moodle"]
-    assert len(platforms) == 1
-    assert [d.deployment_id for d in tool.lms.list_deployments(platforms[0].id)] == [
-        emulator.deployment_id
-    ]
-
-
-def test_dynamic_registration_refuses_a_forged_form(client: Any, emulator: Any) -> None:
-    config = emulator.base + "/.well-known/openid-configuration"
-    resp = client.post(
-        "/lti/register",
-        data={
-            "openid_configuration": config,
-            "registration_token": "reg-token-1",
-            "form_token": "x",
-        },
-    )
-    assert resp.status_code == 400
-    assert emulator.registrations == []
-
-
-def test_dynamic_registration_can_be_locked_with_a_key(
-    tmp_path: Any, emulator: Any, app_factory: Any
-) -> None:
-    app = app_factory(tmp_path / "k", LTI_REGISTRATION_KEY="s3cret")
-    c = app.test_client()
-    config = emulator.base + "/.well-known/openid-configuration"
-    assert c.get("/lti/register", query_string={"openid_configuration": config}).status_code == 403
-    assert (
-        c.get(
-            "/lti/register", query_string={"openid_configuration": config, "key": "s3cret"}
-        ).status_code
-        == 200
-    )
-
-
 def test_the_canvas_configuration_names_the_fixed_urls(client: Any) -> None:
     data = client.get("/lti/canvas.json").json
     assert data["oidc_initiation_url"] == "http://localhost/lti/login"

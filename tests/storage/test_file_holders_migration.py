@@ -67,7 +67,7 @@ def test_upgrading_derives_who_holds_the_files_stored_before(url: str) -> None:
     with begin(store.engine) as conn:  # back to before 0010: nothing is recorded
         cfg = _config()
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008")
+        command.downgrade(cfg, "0009")
     upgrade(store.engine)
     assert holders(store) == now_held
     pack = {r for r in now_held if r[1] == "pack:riverbend-professional-learning"}

@@ -176,6 +176,9 @@ def build_demo(
         "BASE_URL": None,
         "GRADE_WORKER": "thread",
         "AUTO_MIGRATE": "true",
+        # the practice LMS is this computer, over http: its key set is fetched
+        # from loopback, which only the development switch allows
+        "FETCH_DEVELOPMENT": "true",
     }
     config.update(tool_config or {})
     tool_app = create_app(config)

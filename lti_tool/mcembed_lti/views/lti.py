@@ -184,15 +184,14 @@ def canvas_json() -> Any:
 
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
-    """LTI Dynamic Registration (Moodle, Canvas): the LMS opens this page with
-    ``openid_configuration`` and ``registration_token``."""
+    """LTI Dynamic Registration (Moodle, Canvas): the LMS opens the registration
+    link an administrator made (``/lti/register?link=...``) with
+    ``openid_configuration`` and ``registration_token``. Without a usable link
+    nothing is fetched; the link is taken when the registration is posted."""
     settings = tool().settings
-    key = request.values.get("key", "")
-    if settings.registration_key and key != settings.registration_key:
-        raise PermissionDenied(
-            "Dynamic Registration needs the tool's registration key in the URL "
-            "(/lti/register?key=...). Ask the tool's administrator for it."
-        )
+    links = tool().lms.links
+    link = request.values.get("link", "")
+    links.check(link)
     config_url = request.values.get("openid_configuration", "")
     token = request.values.get("registration_token", "")
     if not config_url:
@@ -200,25 +199,37 @@ def register() -> Any:
             "This page is opened by your LMS during Dynamic Registration; it needs the "
             "openid_configuration parameter."
         )
-    platform_config = registration.fetch_platform_configuration(tool().http, config_url)
     if request.method == "GET":
+        platform_config = registration.fetch_platform_configuration(tool().fetcher, config_url)
         return render_template(
             "lti/register.html",
             platform=platform_config,
             config_url=config_url,
             token=token,
-            key=key,
-            form_token=registration.form_token(settings.secret_key, config_url),
+            link=link,
+            form_token=registration.form_token(settings.secret_key, config_url, link),
         )
     if not registration.check_form_token(
-        settings.secret_key, config_url, request.form.get("form_token", "")
+        settings.secret_key, config_url, request.form.get("form_token", ""), link
     ):
         from ..errors import CsrfError
 
         raise CsrfError("registration form token")
-    platform = registration.register(
-        tool().lms, tool().http, platform_config, token, base_url(), Actor.system("registration")
-    )
+    taken = links.take(link)
+    try:
+        platform_config = registration.fetch_platform_configuration(tool().fetcher, config_url)
+        platform = registration.register(
+            tool().lms,
+            tool().fetcher,
+            platform_config,
+            token,
+            base_url(),
+            Actor.system("registration"),
+        )
+    except Exception:
+        links.give_back(taken)
+        raise
+    links.record(taken, platform_id=platform.id, issuer=platform.issuer)
     return render_template("lti/registered.html", platform=platform)
 
 

@@ -66,6 +66,7 @@ from .verify import KeyResolver as KeyResolver
 from .verify import Verification as Verification
 from .verify import Verifier as Verifier
 from .verify import https_fetch as https_fetch
+from .verify import https_fetcher as https_fetcher
 from .verify import validate_schema as validate_schema
 
 __all__ = [
@@ -107,6 +108,7 @@ __all__ = [
     "find_revocation",
     "has_issuer",
     "https_fetch",
+    "https_fetcher",
     "init_issuer",
     "instance_verifier",
     "load_issuer",

@@ -5,7 +5,7 @@ is applied, so whoever serves a context decides what a signature covers.
 Contexts are therefore never fetched on a document's say-so: only the URLs
 in ``PINNED`` are known, and each must hash to its pinned value. They load
 from the copies shipped with mcembed, or from a cache folder that
-``fetch_pinned`` fills once over HTTPS (checking the hash) for pinned
+``fetch_pinned`` fills once through the outbound fetcher (checking the hash) for pinned
 contexts mcembed does not ship. Anything else fails closed.
 
 VC-JWT issuing and verifying never touches this module.
@@ -16,14 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import BadgeError
+from ..errors import BadgeError, FetchError
+
+if TYPE_CHECKING:
+    from ..fetching import Fetcher
 
 __all__ = [
     "CONTEXT_EXTENSIONS",
@@ -182,26 +184,36 @@ def fetch_pinned(
     url: str,
     cache_dir: Path,
     *,
-    opener: Callable[..., Any] = urllib.request.urlopen,
+    fetcher: Fetcher | None = None,
     timeout: float = 10.0,
 ) -> Path:
-    """Download an allowed context once over HTTPS into ``cache_dir``, checking its hash.
+    """Download an allowed context once into ``cache_dir``, checking its hash.
+
+    Args:
+        fetcher: the outbound fetcher (default: public https addresses only).
 
     Returns:
         The path of the cached copy.
 
     Raises:
-        UnknownContext: the URL is not allowed, not HTTPS, or the bytes do
-            not hash to the pinned value (nothing is written then).
+        UnknownContext: the URL is not allowed, cannot be fetched, or the bytes
+            do not hash to the pinned value (nothing is written then).
     """
     if url not in PINNED:
         raise UnknownContext(f"{url!r} is not on the allow-list of JSON-LD contexts.")
-    if not url.startswith("https://"):
-        raise UnknownContext(f"Contexts are only fetched over HTTPS (got {url!r}).")
-    with opener(url, timeout=timeout) as response:
-        data = response.read(_MAX_CONTEXT_BYTES + 1)
-    if len(data) > _MAX_CONTEXT_BYTES:
-        raise UnknownContext(f"The context at {url} is larger than {_MAX_CONTEXT_BYTES} bytes.")
+    if fetcher is None:
+        from ..fetching import Fetcher
+
+        fetcher = Fetcher()
+    try:
+        data = fetcher.get(
+            url,
+            accept="application/ld+json, application/json",
+            max_bytes=_MAX_CONTEXT_BYTES,
+            timeout=timeout,
+        ).body
+    except FetchError as e:
+        raise UnknownContext(f"The JSON-LD context {url} cannot be fetched: {e}") from None
     _check(url, data)
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / _cache_name(url)

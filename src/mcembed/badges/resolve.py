@@ -1,5 +1,6 @@
 """Finding issuer keys: did:key offline, did:web and https issuer profiles
-fetched over HTTPS (size-capped, time-limited, no redirect away from https).
+fetched through the outbound fetcher (``mcembed.fetching``: public https
+addresses only, size-capped, time-limited, every redirect checked).
 
 A verification method is accepted only when it belongs to the issuer the
 credential names (its id is ``<issuer id>#<fragment>``).
@@ -10,17 +11,19 @@ from __future__ import annotations
 import threading
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..errors import BadgeError
+from ..errors import BadgeError, FetchError
 from .issuers import IssuerIdentity
 from .keys import PublicKey, multikey_to_public, public_from_jwk
 
-__all__ = ["MAX_FETCH_BYTES", "Fetcher", "KeyResolver", "https_fetch"]
+if TYPE_CHECKING:
+    from .. import fetching
+
+__all__ = ["MAX_FETCH_BYTES", "Fetcher", "KeyResolver", "https_fetch", "https_fetcher"]
 
 MAX_FETCH_BYTES = 1024 * 1024
 
@@ -28,37 +31,49 @@ Fetcher = Callable[[str], bytes]
 """``fetch(url) -> body``: raises ``BadgeError`` when the URL cannot be read."""
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(
-        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
-    ) -> Any:
-        if not newurl.startswith("https://"):
-            raise BadgeError(f"refusing a redirect from {req.full_url} to {newurl}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+_ACCEPT = "application/ld+json, application/json, application/jwt"
 
 
-def https_fetch(url: str, *, timeout: float = 5.0, max_bytes: int = MAX_FETCH_BYTES) -> bytes:
-    """GET an https URL: at most ``max_bytes``, within ``timeout`` seconds.
+def https_fetch(
+    url: str,
+    *,
+    timeout: float = 5.0,
+    max_bytes: int = MAX_FETCH_BYTES,
+    fetcher: fetching.Fetcher | None = None,
+) -> bytes:
+    """GET a URL through the outbound fetcher: at most ``max_bytes``, within
+    ``timeout`` seconds for the whole fetch.
+
+    Args:
+        fetcher: the instance's fetcher (default: public https addresses only).
 
     Raises:
-        BadgeError: not https, unreachable, an error status, or too large.
+        BadgeError: not allowed (not https, not a public address), unreachable,
+            an error status, or too large; the message never quotes the answer.
     """
-    if not url.startswith("https://"):
-        raise BadgeError(f"only https:// URLs are fetched (got {url!r})")
-    opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(
-        url, headers={"Accept": "application/ld+json, application/json, application/jwt"}
-    )
+    if fetcher is None:
+        from ..fetching import Fetcher as OutboundFetcher
+
+        fetcher = OutboundFetcher()
     try:
-        with opener.open(request, timeout=timeout) as response:
-            body = bytes(response.read(max_bytes + 1))
-    except BadgeError:
-        raise
-    except Exception as e:  # urllib raises URLError, HTTPError, OSError, timeouts...
-        raise BadgeError(f"cannot fetch {url}: {e}") from None
-    if len(body) > max_bytes:
-        raise BadgeError(f"{url} returned more than {max_bytes} bytes")
-    return body
+        return fetcher.get(url, accept=_ACCEPT, max_bytes=max_bytes, timeout=timeout).body
+    except FetchError as e:
+        raise BadgeError(str(e)) from None
+
+
+def https_fetcher(
+    fetcher: fetching.Fetcher | None = None,
+    *,
+    timeout: float = 5.0,
+    max_bytes: int = MAX_FETCH_BYTES,
+) -> Fetcher:
+    """A ``Fetcher`` for verifying (issuer documents, status lists, hosted
+    copies) that reads through ``fetcher``, the instance's outbound fetcher."""
+
+    def fetch(url: str) -> bytes:
+        return https_fetch(url, timeout=timeout, max_bytes=max_bytes, fetcher=fetcher)
+
+    return fetch
 
 
 def _json(text: str | bytes, what: str) -> Any:

@@ -5,8 +5,9 @@
 one, the Open Badges 3.0 JSON Schema, the issuer's key, the proof, the JWT
 claims, the validity dates and the revocation status. Nothing from the
 document runs: the input is size-capped, JSON-LD contexts come only from
-the pinned allow-list, and fetches (issuer keys, status lists) are HTTPS
-only, size-capped and time-limited.
+the pinned allow-list, and fetches (issuer keys, status lists) go through
+the outbound fetcher (``mcembed.fetching``): public https addresses only,
+size-capped and time-limited.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .baking import BakedCredential, image_kind, unbake
 from .contexts import UnknownContext
 from .jws import CompactJws, algorithm_for, is_compact, parse_compact, verify_compact
 from .keys import PublicKey, verify_signature
-from .resolve import Fetcher, KeyResolver, https_fetch
+from .resolve import Fetcher, KeyResolver, https_fetch, https_fetcher
 from .schemas import validate_schema
 from .signing import CRYPTOSUITE, Canonicalizer, canonical_hash_data, default_canonicalizer
 from .status import find_revocation
@@ -38,6 +39,7 @@ __all__ = [
     "Verification",
     "Verifier",
     "https_fetch",
+    "https_fetcher",
     "validate_schema",
 ]
 

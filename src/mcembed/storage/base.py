@@ -18,6 +18,8 @@ checked by one test-suite run over all of them:
 - A submission has at most one award; a learner at most one award per stack and
   course.
 - Writing a submission records the stored files it holds (``files_base``).
+- ``take_registration_link`` marks an unused, unexpired link used in one
+  conditional step: of two concurrent takers, one gets it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from ..launches import LaunchContext, LoginState
 from ..people import Person
 from ..placements import Placement
 from ..platforms import Deployment, Platform, ToolKey
+from ..registration_links import RegistrationLink
 from ..reviews import Review, SelfAssessment
 from ..rosters import RosterMember
 from ..stacks import Stack
@@ -287,6 +290,23 @@ class Transaction(CommunityTransaction, ApiTransaction, FileTransaction, Protoco
         ...
 
     def update_tool_key(self, key: ToolKey) -> None: ...
+    def add_registration_link(self, link: RegistrationLink) -> None:
+        """Raises ``Conflict`` for a second link with the same id or secret hash."""
+        ...
+
+    def find_registration_link(self, secret_hash: str) -> RegistrationLink | None: ...
+    def take_registration_link(self, secret_hash: str, now: datetime) -> RegistrationLink | None:
+        """Mark the link used at ``now`` if it is unused and unexpired, in one step
+        (of two concurrent takers, one gets it); ``None`` otherwise."""
+        ...
+
+    def update_registration_link(self, link: RegistrationLink) -> None:
+        """``NotFound`` if there is no such link."""
+        ...
+
+    def list_registration_links(self) -> list[RegistrationLink]:
+        """Newest first."""
+        ...
 
     # bulk award (a cohort in one batch)
     def put_people(self, people: Sequence[Person]) -> None: ...

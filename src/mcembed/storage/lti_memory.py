@@ -13,6 +13,7 @@ from ..launches import LaunchContext, LoginState
 from ..people import Person
 from ..placements import Placement
 from ..platforms import Deployment, Platform, ToolKey
+from ..registration_links import RegistrationLink
 from ..rosters import RosterMember
 from .base import DeliveryFilter, Page
 
@@ -30,6 +31,7 @@ class LtiTables:
         self.tokens: dict[str, str] = {}
         self.roster: dict[tuple[str, str], RosterMember] = {}
         self.keys: dict[str, ToolKey] = {}
+        self.links: dict[str, RegistrationLink] = {}
 
 
 class LtiMemoryRepositories:
@@ -263,3 +265,28 @@ class LtiMemoryRepositories:
         if key.kid not in self.lti.keys:
             raise NotFound(f"No tool key {key.kid!r}.")
         self._set(self.lti.keys, key.kid, key)
+
+    # registration links
+    def add_registration_link(self, link: RegistrationLink) -> None:
+        if link.id in self.lti.links or self.find_registration_link(link.secret_hash):
+            raise Conflict(f"registration link {link.id} already exists")
+        self._set(self.lti.links, link.id, link)
+
+    def find_registration_link(self, secret_hash: str) -> RegistrationLink | None:
+        return next((x for x in self.lti.links.values() if x.secret_hash == secret_hash), None)
+
+    def take_registration_link(self, secret_hash: str, now: datetime) -> RegistrationLink | None:
+        link = self.find_registration_link(secret_hash)
+        if link is None or link.status(now) != "active":
+            return None
+        taken = replace(link, used_at=now)
+        self._set(self.lti.links, link.id, taken)
+        return taken
+
+    def update_registration_link(self, link: RegistrationLink) -> None:
+        if link.id not in self.lti.links:
+            raise NotFound(f"No registration link {link.id!r}.")
+        self._set(self.lti.links, link.id, link)
+
+    def list_registration_links(self) -> list[RegistrationLink]:
+        return sorted(self.lti.links.values(), key=lambda x: (x.created_at, x.id), reverse=True)

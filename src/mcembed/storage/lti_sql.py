@@ -36,6 +36,7 @@ from ..launches import LaunchContext, LoginState
 from ..people import Person
 from ..placements import Placement
 from ..platforms import Deployment, Platform, ToolKey
+from ..registration_links import RegistrationLink
 from ..rosters import RosterMember
 from . import tables as t
 from .base import DeliveryFilter, Page
@@ -513,3 +514,61 @@ class LtiSqlRepositories:
         done = self.conn.execute(update(k).where(k.c.kid == key.kid).values(document=to_data(key)))
         if done.rowcount != 1:
             raise NotFound(f"No tool key {key.kid!r}.")
+
+    # --- registration links ------------------------------------------------------------
+    # the used_at column is the truth (a link is taken by a conditional update
+    # of it alone); the document holds the rest
+    @staticmethod
+    def _link(row: Any) -> RegistrationLink:
+        used = row.used_at
+        if used is not None and used.tzinfo is None:  # SQLite keeps no zone
+            used = used.replace(tzinfo=UTC)
+        return replace(from_data(RegistrationLink, row.document), used_at=used)
+
+    def add_registration_link(self, link: RegistrationLink) -> None:
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(
+                    insert(t.lti_registration_links).values(
+                        id=link.id,
+                        secret_hash=link.secret_hash,
+                        created_at=link.created_at,
+                        expires_at=link.expires_at,
+                        used_at=link.used_at,
+                        document=to_data(link),
+                    )
+                )
+        except IntegrityError:
+            raise Conflict(f"registration link {link.id} already exists") from None
+
+    def find_registration_link(self, secret_hash: str) -> RegistrationLink | None:
+        x = t.lti_registration_links
+        row = self.conn.execute(
+            select(x.c.document, x.c.used_at).where(x.c.secret_hash == secret_hash)
+        ).first()
+        return self._link(row) if row else None
+
+    def take_registration_link(self, secret_hash: str, now: datetime) -> RegistrationLink | None:
+        x = t.lti_registration_links
+        row = self.conn.execute(
+            update(x)
+            .where(x.c.secret_hash == secret_hash, x.c.used_at.is_(None), x.c.expires_at > now)
+            .values(used_at=now)
+            .returning(x.c.document, x.c.used_at)
+        ).first()
+        return self._link(row) if row else None
+
+    def update_registration_link(self, link: RegistrationLink) -> None:
+        x = t.lti_registration_links
+        done = self.conn.execute(
+            update(x).where(x.c.id == link.id).values(used_at=link.used_at, document=to_data(link))
+        )
+        if done.rowcount != 1:
+            raise NotFound(f"No registration link {link.id!r}.")
+
+    def list_registration_links(self) -> list[RegistrationLink]:
+        x = t.lti_registration_links
+        rows = self.conn.execute(
+            select(x.c.document, x.c.used_at).order_by(x.c.created_at.desc(), x.c.id.desc())
+        )
+        return [self._link(r) for r in rows]

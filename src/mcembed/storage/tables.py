@@ -270,6 +270,17 @@ lti_tool_keys = Table(
     Column("document", Json, nullable=False),
 )
 
+lti_registration_links = Table(
+    "lti_registration_links",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("expires_at", Stamp, nullable=False),
+    Column("used_at", Stamp, nullable=True),
+    Column("document", Json, nullable=False),
+)
+
 # --- community: cohorts, notifications, recommendations, goals, portfolio, directory ---
 # and the narrow facts that boards and analytics read (kept by community_sql).
 

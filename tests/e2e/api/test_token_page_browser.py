@@ -39,7 +39,8 @@ def tool(tmp_path: Path, live_wsgi: Any) -> Iterator[tuple[str, LtiDriver]]:
     emulator = PlatformEmulator(private_pem=pem, public_jwk=jwk)
     with serve(emulator) as lms_base:
         emulator.base = lms_base
-        app = make_tool_app(tmp_path / "instance")
+        # the emulator serves http on loopback: the fetcher's development switch
+        app = make_tool_app(tmp_path / "instance", FETCH_DEVELOPMENT=True)
         tool = app.extensions["mcembed_lti"]
         emulator.tool_jwks = tool.keys.jwks
         tool.lms.add_platform(

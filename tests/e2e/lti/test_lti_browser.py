@@ -291,8 +291,10 @@ def test_learner_pages_fit_a_phone(browser: Any, lms: Lms, axe: Any, screenshot:
 
 def test_dynamic_registration_page(page: Any, lms: Lms, axe: Any, screenshot: Any) -> None:
     lms.emulator.client_id = "moodle-client-2"
+    tool = lms.app.extensions["mcembed_lti"]
+    link = tool.lms.links.create(Actor.system(), note="Emulated Moodle").secret
     page.goto(
-        f"{lms.tool_url}/lti/register?openid_configuration={quote(lms.emulator.base + '/.well-known/openid-configuration')}&registration_token=reg-token-1"
+        f"{lms.tool_url}/lti/register?link={link}&openid_configuration={quote(lms.emulator.base + '/.well-known/openid-configuration')}&registration_token=reg-token-1"
     )
     violations = axe(page)
     assert violations == []
