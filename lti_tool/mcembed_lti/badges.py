@@ -12,7 +12,7 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
-from mcembed import Award, BadgeError, Service
+from mcembed import Award, BadgeError, Service, excerpt
 from mcembed.badges import (
     IssuerIdentity,
     KeyResolver,
@@ -36,7 +36,7 @@ def public_fetch(url: str) -> bytes:
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, 443)}
     except OSError as e:
-        raise BadgeError(f"cannot resolve {host!r}: {e}") from None
+        raise BadgeError(f"cannot resolve {excerpt(host)}: {e}") from None
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if not ip.is_global:

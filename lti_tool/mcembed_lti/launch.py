@@ -40,7 +40,7 @@ from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.message_validators import get_validators
 from pylti1p3.session import SessionService
 
-from mcembed import PermissionDenied, Role
+from mcembed import PermissionDenied, Role, excerpt
 from mcembed.clock import Clock
 from mcembed.launches import (
     AgsEndpoint,
@@ -293,7 +293,9 @@ class Verifier:
         )
 
     def _unknown_platform(self, iss: str, client_id: str | None) -> LaunchError:
-        named = f"issuer {iss!r}" + (f" and client id {client_id!r}" if client_id else "")
+        named = f"issuer {excerpt(iss)}" + (
+            f" and client id {excerpt(client_id)}" if client_id else ""
+        )
         return LaunchError(
             "unknown_platform",
             "This LMS is not registered with the tool.",
@@ -388,7 +390,7 @@ class Verifier:
                 "bad_signature",
                 "The launch was not signed the way LTI requires.",
                 status=401,
-                detail=f"alg {header.get('alg')!r}, LTI 1.3 requires RS256",
+                detail=f"alg {excerpt(header.get('alg'))}, LTI 1.3 requires RS256",
             )
         if not kid:
             raise LaunchError(
@@ -413,7 +415,7 @@ class Verifier:
                 "bad_signature",
                 "The launch was signed with a key your LMS does not publish.",
                 status=401,
-                hint=f"Key {kid!r} is not in {platform.key_set_url}.",
+                hint=f"Key {excerpt(kid)} is not in {platform.key_set_url}.",
             )
         cache_key = (platform.key_set_url, str(kid), json.dumps(jwk, sort_keys=True))
         parsed = self.public_keys.get(cache_key)
@@ -428,7 +430,7 @@ class Verifier:
                 "bad_signature",
                 "Your LMS published a key the tool cannot read.",
                 status=401,
-                detail=f"key {kid!r}: {e}",
+                detail=f"key {excerpt(kid)}: {e}",
             ) from e
 
     def _verified_claims(
@@ -512,7 +514,7 @@ class Verifier:
                 "wrong_audience",
                 "This launch was meant for another tool.",
                 status=401,
-                detail=f"azp {azp!r} is not {platform.client_id!r}",
+                detail=f"azp {excerpt(azp)} is not {platform.client_id!r}",
             )
         return claims
 
@@ -522,7 +524,7 @@ class Verifier:
             raise LaunchError(
                 "wrong_version",
                 "This launch uses an LTI version the tool does not speak.",
-                hint=f"The tool speaks LTI 1.3.0 (got {claims.get(LTI + 'version')!r}).",
+                hint=f"The tool speaks LTI 1.3.0 (got {excerpt(claims.get(LTI + 'version'))}).",
             )
         try:
             message_type = MessageType(kind)
@@ -530,7 +532,8 @@ class Verifier:
             raise LaunchError(
                 "wrong_message_type",
                 "The tool cannot open this kind of LTI message.",
-                hint=f"Supported: LtiResourceLinkRequest, LtiDeepLinkingRequest (got {kind!r}).",
+                hint="Supported: LtiResourceLinkRequest, LtiDeepLinkingRequest "
+                f"(got {excerpt(kind)}).",
             ) from None
         try:
             for validator in get_validators():

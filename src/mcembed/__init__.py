@@ -76,6 +76,7 @@ from .errors import Problem as Problem
 from .errors import SigningError as SigningError
 from .errors import ValidationError as ValidationError
 from .errors import VerificationError as VerificationError
+from .errors import excerpt as excerpt
 from .evidence import BlobRef as BlobRef
 from .evidence import CheckResult as CheckResult
 from .evidence import EvidenceItem as EvidenceItem
@@ -256,6 +257,7 @@ __all__ = [
     "count_words",
     "decide",
     "evaluate",
+    "excerpt",
     "is_complete",
     "load_pack",
     "open_service",

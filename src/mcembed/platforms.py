@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import PermissionDenied
+from .errors import PermissionDenied, excerpt
 
 __all__ = [
     "Deployment",
@@ -58,7 +58,9 @@ def check_platform_url(name: str, url: str) -> str:
         return url
     if parts.scheme == "http" and _is_local(host):
         return url
-    raise ValueError(f"{name} must be an https:// URL (http:// only for localhost) (got {url!r})")
+    raise ValueError(
+        f"{name} must be an https:// URL (http:// only for localhost) (got {excerpt(url)})"
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,7 +127,8 @@ def admit_deployment(platform: Platform, known: Deployment | None, deployment_id
     if platform.deployment_policy is DeploymentPolicy.AUTO:
         return True
     raise PermissionDenied(
-        f"Deployment {deployment_id!r} of {platform.label} is not registered with this tool. "
+        f"Deployment {excerpt(deployment_id)} of {platform.label} is not registered with "
+        "this tool. "
         f"An administrator can add it with: mcembed lti add-deployment {platform.id} "
         f"{deployment_id}"
     )

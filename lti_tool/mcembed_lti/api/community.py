@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app, request
 
-from mcembed import NotFound
+from mcembed import NotFound, excerpt
 from mcembed.awards import AwardKind
 from mcembed.codec import to_data
 from mcembed.recommendations import RecommendationStatus
@@ -107,7 +107,7 @@ def _status() -> RecommendationStatus | None:
         raise ApiError(
             400,
             "invalid_request",
-            f"'status' {raw!r} is not a status; the statuses are {known}.",
+            f"'status' {excerpt(raw)} is not a status; the statuses are {known}.",
             {"field": "status"},
         ) from None
 
@@ -180,7 +180,7 @@ def clr(stack_id: str) -> Any:
         if a.kind is AwardKind.STACK and a.credential_id == stack_id and a.learner_id == actor().id
     ]
     if not held:
-        raise NotFound(f"You hold no award of stack {stack_id!r} here.")
+        raise NotFound(f"You hold no award of stack {excerpt(stack_id)} here.")
     export = _community().export_clr(actor(), held[0].id)
     return json_response(to_data(export))
 
@@ -201,7 +201,7 @@ def _moment(name: str) -> datetime | None:
             400,
             "invalid_request",
             f"'{name}' must be an ISO 8601 time with a zone, e.g. 2026-09-01T00:00:00Z "
-            f"(got {raw!r}).",
+            f"(got {excerpt(raw)}).",
             {"field": name},
         )
     return moment

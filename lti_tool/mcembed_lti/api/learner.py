@@ -18,6 +18,7 @@ from mcembed import (
     EvidenceItem,
     NotFound,
     SubmissionState,
+    excerpt,
 )
 from mcembed.awards import AwardKind
 from mcembed.badges.downloads import award_files
@@ -50,7 +51,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
         raise ApiError(
             400,
             "invalid_request",
-            f"'{name}' must be a whole number from {low} to {high} (got {raw!r}).",
+            f"'{name}' must be a whole number from {low} to {high} (got {excerpt(raw)}).",
             {"field": name},
         )
     return value
@@ -156,7 +157,7 @@ def _states() -> list[SubmissionState]:
                 raise ApiError(
                     400,
                     "invalid_request",
-                    f"'state' {name!r} is not a state; the states are {known}.",
+                    f"'state' {excerpt(name)} is not a state; the states are {known}.",
                     {"field": "state"},
                 ) from None
     return out
@@ -189,7 +190,7 @@ def _if_match() -> int | None:
         raise ApiError(
             400,
             "invalid_request",
-            f"If-Match must be the submission's revision, a number (got {raw!r}).",
+            f"If-Match must be the submission's revision, a number (got {excerpt(raw)}).",
             {"field": "If-Match"},
         )
     return int(found.group(1))
@@ -375,7 +376,7 @@ def award_file(award_id: str, kind: str) -> Any:
                 del response.headers["Content-Security-Policy"]
             return response
     have = ", ".join(_kind(f.name) for f in files) or "none (the award is not signed)"
-    raise NotFound(f"Award {award_id} has no {kind!r} file; it has {have}.")
+    raise NotFound(f"Award {award_id} has no {excerpt(kind)} file; it has {have}.")
 
 
 @endpoint(bp, "/verify", methods=("POST",), limit=VERIFY_LIMIT)

@@ -12,6 +12,7 @@ from mcembed import (
     EvidenceKind,
     NotFound,
     SubmissionState,
+    excerpt,
 )
 from mcembed.stacks import progress as stack_progress
 
@@ -188,7 +189,7 @@ def evidence_file(submission_id: str, requirement_id: str) -> Any:
             )
             response.headers["Content-Security-Policy"] = "sandbox"
             return response
-    raise NotFound(f"No file for {requirement_id!r} in submission {submission_id}.")
+    raise NotFound(f"No file for {excerpt(requirement_id)} in submission {submission_id}.")
 
 
 @bp.route("/stacks/<stack_id>")

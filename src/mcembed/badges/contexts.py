@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadgeError
+from ..errors import BadgeError, excerpt
 
 __all__ = [
     "CONTEXT_EXTENSIONS",
@@ -144,7 +144,7 @@ class ContextLoader:
         pinned = PINNED.get(url)
         if pinned is None:
             raise UnknownContext(
-                f"The JSON-LD context {url!r} is not on mcembed's allow-list; "
+                f"The JSON-LD context {excerpt(url)} is not on mcembed's allow-list; "
                 f"allowed are: {', '.join(sorted(PINNED))}."
             )
         if pinned.shipped:
@@ -195,9 +195,9 @@ def fetch_pinned(
             not hash to the pinned value (nothing is written then).
     """
     if url not in PINNED:
-        raise UnknownContext(f"{url!r} is not on the allow-list of JSON-LD contexts.")
+        raise UnknownContext(f"{excerpt(url)} is not on the allow-list of JSON-LD contexts.")
     if not url.startswith("https://"):
-        raise UnknownContext(f"Contexts are only fetched over HTTPS (got {url!r}).")
+        raise UnknownContext(f"Contexts are only fetched over HTTPS (got {excerpt(url)}).")
     with opener(url, timeout=timeout) as response:
         data = response.read(_MAX_CONTEXT_BYTES + 1)
     if len(data) > _MAX_CONTEXT_BYTES:

@@ -20,7 +20,7 @@ import orjson
 import pybase64
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from ..errors import BadgeError
+from ..errors import BadgeError, excerpt
 from .keys import PublicKey, verify_signature
 
 __all__ = ["CompactJws", "algorithm_for", "is_compact", "parse_compact", "verify_compact"]
@@ -82,7 +82,9 @@ def parse_compact(token: str) -> CompactJws:
     if not isinstance(header, dict):
         raise BadgeError("the JWT header is not a JSON object")
     if header.get("alg") not in ALGORITHMS:
-        raise BadgeError(f"the JWT algorithm {header.get('alg')!r} is not accepted (RS256, EdDSA)")
+        raise BadgeError(
+            f"the JWT algorithm {excerpt(header.get('alg'))} is not accepted (RS256, EdDSA)"
+        )
     if "crit" in header:
         raise BadgeError("the JWT names critical header extensions, which are not supported")
     return CompactJws(

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import BadgeError
+from ..errors import BadgeError, excerpt
 from .issuers import IssuerIdentity
 from .keys import PublicKey, multikey_to_public, public_from_jwk
 
@@ -44,7 +44,7 @@ def https_fetch(url: str, *, timeout: float = 5.0, max_bytes: int = MAX_FETCH_BY
         BadgeError: not https, unreachable, an error status, or too large.
     """
     if not url.startswith("https://"):
-        raise BadgeError(f"only https:// URLs are fetched (got {url!r})")
+        raise BadgeError(f"only https:// URLs are fetched (got {excerpt(url)})")
     opener = urllib.request.build_opener(_NoRedirect)
     request = urllib.request.Request(
         url, headers={"Accept": "application/ld+json, application/json, application/jwt"}
@@ -81,7 +81,7 @@ def _method_key(method: Mapping[str, Any]) -> PublicKey:
         return multikey_to_public(str(method["publicKeyMultibase"]))
     if kind in ("JsonWebKey", "JsonWebKey2020") and isinstance(method.get("publicKeyJwk"), dict):
         return public_from_jwk(method["publicKeyJwk"])
-    raise BadgeError(f"unsupported verification method type {kind!r}")
+    raise BadgeError(f"unsupported verification method type {excerpt(kind)}")
 
 
 class KeyResolver:
@@ -118,7 +118,7 @@ class KeyResolver:
             return found[1]
         controller, sep, fragment = method_id.partition("#")
         if not sep or not fragment:
-            raise BadgeError(f"the key id {method_id!r} is not a verification method URL")
+            raise BadgeError(f"the key id {excerpt(method_id)} is not a verification method URL")
         if controller != issuer_id:
             raise BadgeError(f"the key {method_id} does not belong to the issuer {issuer_id}")
         if controller.startswith("did:key:"):

@@ -21,7 +21,7 @@ import base58
 import orjson
 
 from ..clock import Clock, SystemClock
-from ..errors import BadgeError
+from ..errors import BadgeError, excerpt
 from .baking import BakedCredential, image_kind, unbake
 from .contexts import UnknownContext
 from .jws import CompactJws, algorithm_for, is_compact, parse_compact, verify_compact
@@ -463,7 +463,9 @@ class Verifier:
             return
         if not isinstance(status, Mapping) or status.get("type") != "1EdTechRevocationList":
             kind = status.get("type") if isinstance(status, Mapping) else status
-            run.add("revocation", False, f"The revocation method {kind!r} is not supported here.")
+            run.add(
+                "revocation", False, f"The revocation method {excerpt(kind)} is not supported here."
+            )
             return
         url = status.get("id")
         if not isinstance(url, str) or self.fetch is None:
