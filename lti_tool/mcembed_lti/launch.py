@@ -40,7 +40,7 @@ from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.message_validators import get_validators
 from pylti1p3.session import SessionService
 
-from mcembed import PermissionDenied, Role, excerpt
+from mcembed import PermissionDenied, Role, ValidationError, excerpt, parse_json
 from mcembed.clock import Clock
 from mcembed.launches import (
     AgsEndpoint,
@@ -670,16 +670,21 @@ class Verifier:
 
 def _decode_unverified(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and body before the signature is checked: only to find the platform
-    (the signature and every claim are checked once it is known)."""
+    (the signature and every claim are checked once it is known). Both are read
+    with ``parse_json``, so PyJWT later reads JSON no deeper than it can."""
     parts = id_token.split(".")
     try:
         if len(parts) != 3:
             raise ValueError("a JWT has three parts")
         header, body = (
-            json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-            for part in parts[:2]
+            parse_json(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)), what=what)
+            for part, what in zip(parts[:2], ("The id_token's header", "The id_token"), strict=True)
         )
-    except (ValueError, binascii.Error, UnicodeDecodeError) as e:
+    except ValidationError as e:
+        raise LaunchError(
+            "bad_token", "The launch could not be read.", hint=str(e), detail=str(e)
+        ) from e
+    except (ValueError, binascii.Error) as e:
         raise LaunchError(
             "bad_token",
             "The launch could not be read.",

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import requests
 
+from mcembed import parse_json
 from mcembed.codec import from_data, to_data
 from mcembed.launches import LoginState
 from mcembed.lms import Lms
@@ -126,7 +127,7 @@ class KeySetCache:
         try:
             resp = self.http.get(url, timeout=self.timeout)
             resp.raise_for_status()
-            jwks = resp.json()
+            jwks = parse_json(resp.content, what="the key set")
         except (requests.RequestException, ValueError) as e:
             raise KeySetError(f"cannot fetch the key set at {url}: {e}") from e
         if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):

@@ -20,7 +20,7 @@ from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
-from mcembed import Actor, NotFound, Service, ValidationError, excerpt
+from mcembed import Actor, NotFound, Service, ValidationError, excerpt, parse_json
 from mcembed.launches import LaunchContext
 from mcembed.lms import Lms
 from mcembed.platforms import DeploymentPolicy, Platform, check_platform_url
@@ -164,7 +164,7 @@ def fetch_platform_configuration(http: requests.Session, url: str) -> PlatformCo
         check_platform_url("openid_configuration", url)
         resp = http.get(url, timeout=10)
         resp.raise_for_status()
-        data = resp.json()
+        data = parse_json(resp.content, what="it")
     except ValueError as e:
         raise ValidationError(f"Cannot use the platform's configuration: {e}") from None
     except requests.RequestException as e:
@@ -242,7 +242,7 @@ def register(
             timeout=15,
         )
         resp.raise_for_status()
-        answer = resp.json()
+        answer = parse_json(resp.content, what="the platform's answer")
     except requests.HTTPError as e:
         text = e.response.text[:300] if e.response is not None else ""
         raise ValidationError(f"The platform refused the registration: {e} {text}") from None

@@ -33,6 +33,7 @@ from .clock import RandomIds as RandomIds
 from .clock import SequentialIds as SequentialIds
 from .clock import SystemClock as SystemClock
 from .clr import ClrSigner as ClrSigner
+from .codec import parse_json as parse_json
 from .cohorts import Checkpoint as Checkpoint
 from .cohorts import Cohort as Cohort
 from .cohorts import CohortMember as CohortMember
@@ -262,6 +263,7 @@ __all__ = [
     "load_pack",
     "open_service",
     "pack_schema",
+    "parse_json",
     "rank",
     "word_count",
 ]

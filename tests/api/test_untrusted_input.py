@@ -46,3 +46,55 @@ def test_an_overlong_value_comes_back_as_a_short_excerpt(
     message = resp.json["error"]["message"]
     assert fragment in message
     assert len(resp.get_data()) < 1000, message[:300]
+
+
+DEPTH = 5000  # Python's json gives up near 1,000 levels, orjson at 1,024
+
+
+def nested(depth: int = DEPTH) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+# (method, path, body): every way a body reaches the API
+DEEP_BODIES = [
+    ("POST", "/submissions", nested()),
+    ("POST", "/submissions", nested(65)),
+    ("POST", "/submissions", '{"credential_id": ' + nested() + "}"),
+    ("PUT", "/submissions/{sid}/evidence", '{"items": [' + nested() + "]}"),
+    ("POST", "/submissions/{sid}/submit", "[" * DEPTH + "]" * DEPTH),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"), DEEP_BODIES, ids=["body", "just-too-deep", "field", "items", "list"]
+)
+def test_a_deeply_nested_body_is_a_400_that_says_so(
+    api: Api, method: str, path: str, body: str
+) -> None:
+    token = api.token()
+    if "{sid}" in path:
+        sid = api.post("/submissions", token, json={"credential_id": CRED}).json["id"]
+        path = path.replace("{sid}", sid)
+    resp = api.call(method, path, token, data=body, content_type="application/json")
+    assert resp.status_code == 400, resp.get_data(as_text=True)[:300]
+    error = resp.json["error"]
+    assert error["code"] == "invalid_request"
+    assert error["details"] == {"field": "body"}
+    assert error["message"] == (
+        "The body is nested more than 64 levels deep; at most 64 levels of arrays and objects "
+        "are accepted."
+    )
+
+
+def test_verify_reports_a_deeply_nested_credential_as_its_format(api: Api) -> None:
+    """/api/v1/verify answers with the checks: the format check fails and says why."""
+    resp = api.post(
+        "/verify",
+        api.token(),
+        data='{"credentialSubject": ' + nested() + "}",
+        content_type="application/octet-stream",
+    )
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    assert resp.json["status"] == "invalid"
+    [check] = [c for c in resp.json["checks"] if c["name"] == "format"]
+    assert "The credential is nested more than 64 levels deep" in check["message"]

@@ -156,7 +156,9 @@ def launch_verify() -> Any:
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site != "same-origin":
         abort(403, "This endpoint is only called by the tool's launch page.")
-    data = request.get_json(silent=True) or {}
+    data = request.get_json()  # not JSON, or nested too deep: a 400 that says so
+    if not isinstance(data, dict):
+        abort(400, "The launch page sends a JSON object.")
     form = {"id_token": str(data.get("id_token", "")), "state": str(data.get("state", ""))}
     proof = {"state": str(data.get("stored_state", "")), "nonce": str(data.get("stored_nonce", ""))}
     try:

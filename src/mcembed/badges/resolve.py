@@ -14,9 +14,8 @@ import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import orjson
-
-from ..errors import BadgeError, excerpt
+from ..codec import parse_json
+from ..errors import BadgeError, ValidationError, excerpt
 from .issuers import IssuerIdentity
 from .keys import PublicKey, multikey_to_public, public_from_jwk
 
@@ -63,9 +62,9 @@ def https_fetch(url: str, *, timeout: float = 5.0, max_bytes: int = MAX_FETCH_BY
 
 def _json(text: str | bytes, what: str) -> Any:
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as e:
-        raise BadgeError(f"{what} is not valid JSON: {e}") from None
+        return parse_json(text, what=what)
+    except ValidationError as e:
+        raise BadgeError(str(e).removesuffix(".")) from None
 
 
 def _did_web_url(did: str) -> str:
