@@ -4,10 +4,15 @@ for a name, a download that works), never a 500 or a megabyte echoed back."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+import requests
 from api_world import CRED, Api
+
+from lti_platform import serve
 
 MEGABYTE = "x" * 1_048_576
 MARKED = "'" + "x" * 40 + "…' (1,048,576 characters)"
@@ -98,3 +103,38 @@ def test_verify_reports_a_deeply_nested_credential_as_its_format(api: Api) -> No
     assert resp.json["status"] == "invalid"
     [check] = [c for c in resp.json["checks"] if c["name"] == "format"]
     assert "The credential is nested more than 64 levels deep" in check["message"]
+
+
+NAMES = ["План урока.txt", "教学计划.txt", "🎓 plan ✅.txt", "café plan.txt", "plan.txt"]
+
+
+@pytest.mark.parametrize("name", NAMES, ids=["cyrillic", "cjk", "emoji", "latin-1", "ascii"])
+def test_an_evidence_file_downloads_with_its_name_from_a_real_server(
+    api: Api, app: Any, name: str
+) -> None:
+    """Through a real HTTP server with keep-alive, as a browser or requests asks."""
+    token = api.token()
+    sid = api.post("/submissions", token, json={"credential_id": CRED}).json["id"]
+    sent = api.post(
+        f"/submissions/{sid}/files",
+        token,
+        data={"requirement_id": "plan", "file": (io.BytesIO(b"Week 1: survey."), name)},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 200, sent.json
+    [blob] = [i["blob"] for i in sent.json["items"] if i["blob"]]
+    assert blob["filename"] == name
+    with serve(app) as base:
+        resp = requests.get(
+            f"{base}/api/v1/submissions/{sid}/files/{blob['sha256']}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=20,
+        )
+    assert resp.status_code == 200
+    assert resp.content == b"Week 1: survey."
+    disposition = resp.headers["Content-Disposition"]
+    assert disposition.isascii()
+    if name.isascii():
+        assert disposition.replace('"', "") == f"attachment; filename={name}"
+    else:
+        assert f"filename*=UTF-8''{quote(name, safe='!#$&+-.^_`|~')}" in disposition

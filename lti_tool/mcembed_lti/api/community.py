@@ -18,6 +18,7 @@ from mcembed.awards import AwardKind
 from mcembed.codec import to_data
 from mcembed.recommendations import RecommendationStatus
 
+from ..downloads import attachment
 from . import bp
 from .errors import ApiError
 from .http import actor, body, endpoint, field, items, json_response, service
@@ -165,9 +166,7 @@ def portfolio() -> Any:
 def export() -> Any:
     """Every credential the person holds as one zip of Open Badges 3.0 files."""
     data = _community().export_credentials(actor())
-    response = current_app.response_class(data, mimetype="application/zip")
-    response.headers["Content-Disposition"] = 'attachment; filename="credentials.zip"'
-    return response
+    return attachment(data, "credentials.zip", "application/zip", sandbox=False)
 
 
 @endpoint(bp, "/portfolio/clr/<stack_id>")
@@ -221,7 +220,5 @@ def analytics() -> Any:
     }
     if _wants("text/csv"):
         text = _community().analytics_csv(actor(), **options)
-        response = current_app.response_class(text, mimetype="text/csv")
-        response.headers["Content-Disposition"] = 'attachment; filename="analytics.csv"'
-        return response
+        return attachment(text.encode(), "analytics.csv", "text/csv", sandbox=False)
     return json_response(to_data(_community().analytics(actor(), **options)))

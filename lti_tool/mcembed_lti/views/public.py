@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from mcembed import NotFound, ValidationError, excerpt
 from mcembed.badges.baking import MAX_IMAGE_BYTES
 
+from ..downloads import attachment
 from ..errors import CsrfError
 from ..pages import service, tool
 
@@ -109,11 +110,9 @@ def download(award_id: str, kind: str) -> Any:
             f"No download {excerpt(kind)}; there are badge.png, badge.svg, "
             "credential.json and credential.jwt."
         )
-    response = Response(body, mimetype=mime)
-    response.headers["Content-Disposition"] = f'attachment; filename="{award.credential_id}-{kind}"'
-    if kind == "badge.svg":
-        response.headers["Content-Security-Policy"] = "sandbox"
-    return response
+    return attachment(
+        body, f"{award.credential_id}-{kind}", mime, cache="no-cache", sandbox=kind == "badge.svg"
+    )
 
 
 @bp.route("/status/<slug>")
