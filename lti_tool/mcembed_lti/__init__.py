@@ -29,6 +29,7 @@ from mcembed.tokens import Tokens
 from .badges import Badges, public_fetch
 from .config import DbToolConf, ToolSettings
 from .errors import register_error_handlers
+from .framing import set_frame_policy
 from .grades import AgsSender, Dispatcher, NoDispatcher, RqDispatcher, ThreadDispatcher
 from .json_provider import JsonRequest, UntrustedJSONProvider
 from .keys import ToolKeys
@@ -266,6 +267,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "object-src 'none'; base-uri 'none'",
         )
+        set_frame_policy(tool, response)
         if g.get("mcembed_grades"):
             tool.dispatcher.kick()
         return response

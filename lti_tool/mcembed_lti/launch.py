@@ -48,6 +48,7 @@ from mcembed.launches import (
     LoginState,
     MessageType,
     course_key,
+    frame_origins,
     person_key,
 )
 from mcembed.lms import Lms
@@ -312,6 +313,7 @@ class Verifier:
         form: dict[str, str],
         *,
         storage_proof: dict[str, str] | None = None,
+        origin: str = "",
     ) -> tuple[LaunchContext, Platform]:
         """Verify an id_token post and record the launch.
 
@@ -319,6 +321,8 @@ class Verifier:
             form: the posted ``id_token`` and ``state``.
             storage_proof: the state and nonce the platform's browser storage
                 returned (the postMessage path), when there is no cookie.
+            origin: the ``Origin`` header of the id_token post (the LMS page
+                that posted it): one of the origins that may frame the launch.
 
         Raises:
             LaunchError: a check failed (the code names it).
@@ -357,7 +361,7 @@ class Verifier:
             ) from e
         if not taken and self.states.take(login.state) is None:
             raise self._replayed()
-        context = self._context(claims, platform, deployment_id, message_type)
+        context = self._context(claims, platform, deployment_id, message_type, origin)
         return context, platform
 
     def _replayed(self) -> LaunchError:
@@ -602,7 +606,12 @@ class Verifier:
         return error
 
     def _context(
-        self, claims: dict[str, Any], platform: Platform, deployment_id: str, kind: MessageType
+        self,
+        claims: dict[str, Any],
+        platform: Platform,
+        deployment_id: str,
+        kind: MessageType,
+        origin: str,
     ) -> LaunchContext:
         now = self.clock.now()
         context = claims.get(LTI + "context") or {}
@@ -613,6 +622,11 @@ class Verifier:
         nrps = claims.get("https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice") or {}
         custom = claims.get(LTI + "custom") or {}
         presentation = claims.get(LTI + "launch_presentation") or {}
+        deep_linking = claims.get(
+            "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+        )
+        return_url = str(presentation.get("return_url") or "")
+        dl_settings = deep_linking if isinstance(deep_linking, dict) else {}
         name = str(
             claims.get("name")
             or " ".join(str(claims.get(k) or "") for k in ("given_name", "family_name")).strip()
@@ -644,10 +658,14 @@ class Verifier:
             if isinstance(ags_claim, dict)
             else None,
             nrps_url=str(nrps.get("context_memberships_url") or ""),
-            deep_linking=claims.get(
-                "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+            deep_linking=deep_linking,
+            return_url=return_url,
+            frame_origins=frame_origins(
+                platform,
+                launch_origin=origin,
+                return_url=return_url,
+                deep_link_return_url=str(dl_settings.get("deep_link_return_url") or ""),
             ),
-            return_url=str(presentation.get("return_url") or ""),
             csrf_token=secrets.token_urlsafe(24),
             created_at=now,
             expires_at=now + self.session,
