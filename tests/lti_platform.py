@@ -557,6 +557,7 @@ class LtiDriver:
 
 CRED = "evaluate-impact"
 REFLECTION = "I changed how we plan our team meetings together every week."
+PLAN = b"Week 1: survey; week 6: observe."
 
 
 def form_fields(html: str) -> dict[str, str]:
@@ -564,9 +565,14 @@ def form_fields(html: str) -> dict[str, str]:
 
 
 def start_and_submit(
-    lti: Any, client: Any, sub: str = "user-1", context_id: str = "course-1"
+    lti: Any,
+    client: Any,
+    sub: str = "user-1",
+    context_id: str = "course-1",
+    filename: str = "plan.txt",
 ) -> tuple[Any, str]:
-    """A learner launches, starts, writes, uploads and submits; returns (launch, submission id)."""
+    """A learner launches, starts, writes, uploads ``filename`` and submits; returns
+    (launch, submission id)."""
     learner = lti.launch(
         "Learner", sub=sub, context_id=context_id, custom={"mcembed_credential": CRED}
     )
@@ -584,8 +590,8 @@ def start_and_submit(
             "text-reflection": REFLECTION,
             "url-portfolio": "https://example.org/p",
             "file-plan": (
-                __import__("io").BytesIO(b"Week 1: survey; week 6: observe."),
-                "plan.txt",
+                __import__("io").BytesIO(PLAN),
+                filename,
             ),
             "action": "submit",
         },

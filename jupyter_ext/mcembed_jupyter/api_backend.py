@@ -205,12 +205,14 @@ class ApiBackend:
         self, submission_id: str, requirement_id: str, filename: str, data: bytes
     ) -> Submission:
         answer = self._call(
-            lambda: self.client.request(
-                "POST",
-                f"/submissions/{_q(submission_id)}/files",
-                data={"requirement_id": requirement_id},
-                files={"file": (filename, data)},
-            ).json()
+            lambda: self.client.read_json(
+                self.client.request(
+                    "POST",
+                    f"/submissions/{_q(submission_id)}/files",
+                    data={"requirement_id": requirement_id},
+                    files={"file": (filename, data)},
+                )
+            )
         )
         return from_data(Submission, answer)
 
@@ -322,12 +324,14 @@ class ApiBackend:
 
     def verify_badge(self, data: bytes) -> Verification:
         answer = self._call(
-            lambda: self.client.request(
-                "POST",
-                "/verify",
-                data=data,
-                headers={"Content-Type": "application/octet-stream"},
-            ).json()
+            lambda: self.client.read_json(
+                self.client.request(
+                    "POST",
+                    "/verify",
+                    data=data,
+                    headers={"Content-Type": "application/octet-stream"},
+                )
+            )
         )
         return from_data(Verification, answer)
 

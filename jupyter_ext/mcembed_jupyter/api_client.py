@@ -38,6 +38,7 @@ from mcembed import (
     NotFound,
     PermissionDenied,
     ValidationError,
+    parse_json,
 )
 
 if TYPE_CHECKING:
@@ -145,16 +146,30 @@ class ApiClient:
     # --- requests ------------------------------------------------------------------------
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params).json()
+        return self.read_json(self.request("GET", path, params=params))
 
     def get_bytes(self, path: str) -> bytes:
         return self.request("GET", path, json_answer=False).content
 
     def post(self, path: str, body: Any = None, **options: Any) -> Any:
-        return self.request("POST", path, json=body, **options).json()
+        return self.read_json(self.request("POST", path, json=body, **options))
 
     def put(self, path: str, body: Any, **options: Any) -> Any:
-        return self.request("PUT", path, json=body, **options).json()
+        return self.read_json(self.request("PUT", path, json=body, **options))
+
+    def read_json(self, response: requests.Response) -> Any:
+        """The JSON of an answer, read with the core's depth cap (``parse_json``).
+
+        Raises:
+            ConnectionFailed: the answer is not JSON, or nested deeper than any
+                mcembed answer: whatever answered is not an mcembed tool.
+        """
+        try:
+            return parse_json(response.content, what="The answer")
+        except ValidationError as e:
+            raise ConnectionFailed(
+                f"{self.url} answered, but not like an mcembed tool: {e} Check the tool's address."
+            ) from None
 
     def request(
         self,
@@ -235,7 +250,10 @@ class ApiClient:
         status = response.status_code
         error: dict[str, Any] = {}
         if _is_json(response):
-            body = response.json()
+            try:
+                body = parse_json(response.content, what="The error")
+            except ValidationError:
+                body = None
             if isinstance(body, dict) and isinstance(body.get("error"), dict):
                 error = body["error"]
         code = str(error.get("code") or "")

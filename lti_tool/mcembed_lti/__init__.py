@@ -8,6 +8,7 @@ pages. Production: ``gunicorn "mcembed_lti:create_app()"``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import requests
 from flask import Flask, Response, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from mcembed import Event, Service
+from mcembed import Event, Service, parse_json
 from mcembed.badges import https_fetcher, open_recognizer
 from mcembed.clock import SystemClock
 from mcembed.community import Community
@@ -29,7 +30,9 @@ from mcembed.tokens import Tokens
 from .badges import Badges
 from .config import DbToolConf, ToolSettings
 from .errors import register_error_handlers
+from .framing import set_frame_policy
 from .grades import AgsSender, Dispatcher, NoDispatcher, RqDispatcher, ThreadDispatcher
+from .json_provider import JsonRequest, UntrustedJSONProvider
 from .keys import ToolKeys
 from .launch import Verifier
 from .launch_data import KeySetCache, RedisLoginStates, ShortCache, StoreLoginStates
@@ -165,13 +168,22 @@ def build_tool(settings: ToolSettings, options: Mapping[str, Any] | None = None)
 
 
 class TimeoutSession(requests.Session):
-    """A requests session whose calls time out (pylti1p3's service calls set none)."""
+    """A requests session whose calls time out (pylti1p3's service calls set none),
+    and whose answers read their JSON with the core's ``parse_json``: an LMS
+    answer nested too deeply is a ``ValueError``, as bad JSON is, where json
+    would raise ``RecursionError`` (pylti1p3 calls ``.json()`` itself)."""
 
     timeout = 20.0
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)
+        response.json = functools.partial(_answer_json, response)  # type: ignore[method-assign]
+        return response
+
+
+def _answer_json(response: requests.Response, **_: Any) -> Any:
+    return parse_json(response.content, what="The LMS's answer")
 
 
 _worker: Tool | None = None
@@ -200,6 +212,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             ``CLOCK``, ``IDS``, ``GRADE_DISPATCHER``).
     """
     app = Flask(__name__)
+    app.json = UntrustedJSONProvider(app)
+    app.request_class = JsonRequest
     app.config.from_mapping(DEFAULTS)
     # the instance config and environment, when not testing with a mapping
     app.config.from_prefixed_env("MCEMBED")
@@ -266,6 +280,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "object-src 'none'; base-uri 'none'",
         )
+        set_frame_policy(tool, response)
         if g.get("mcembed_grades"):
             tool.dispatcher.kick()
         return response

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from flask import current_app, request
 
-from mcembed import ValidationError
+from mcembed import ValidationError, excerpt
 from mcembed.community import Community
 
 __all__ = ["community", "form_int", "form_list", "moment", "revision"]
@@ -32,10 +32,12 @@ def moment(value: str, field: str, *, required: bool = True) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(
-            f"{field}: {value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM."
+            f"{field}: {excerpt(value)} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM."
         ) from None
     if not 1900 <= parsed.year <= 9000:
-        raise ValidationError(f"{field}: {value!r} is out of range; give a year from 1900 to 9000.")
+        raise ValidationError(
+            f"{field}: {excerpt(value)} is out of range; give a year from 1900 to 9000."
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -46,7 +48,7 @@ def form_int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ValidationError(f"{name}: {value!r} is not a whole number.") from None
+        raise ValidationError(f"{name}: {excerpt(value)} is not a whole number.") from None
 
 
 def form_list(name: str) -> list[str]:

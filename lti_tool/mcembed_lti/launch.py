@@ -40,7 +40,7 @@ from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.message_validators import get_validators
 from pylti1p3.session import SessionService
 
-from mcembed import PermissionDenied, Role
+from mcembed import PermissionDenied, Role, ValidationError, excerpt, parse_json
 from mcembed.clock import Clock
 from mcembed.launches import (
     AgsEndpoint,
@@ -48,6 +48,7 @@ from mcembed.launches import (
     LoginState,
     MessageType,
     course_key,
+    frame_origins,
     person_key,
 )
 from mcembed.lms import Lms
@@ -293,7 +294,9 @@ class Verifier:
         )
 
     def _unknown_platform(self, iss: str, client_id: str | None) -> LaunchError:
-        named = f"issuer {iss!r}" + (f" and client id {client_id!r}" if client_id else "")
+        named = f"issuer {excerpt(iss)}" + (
+            f" and client id {excerpt(client_id)}" if client_id else ""
+        )
         return LaunchError(
             "unknown_platform",
             "This LMS is not registered with the tool.",
@@ -310,6 +313,7 @@ class Verifier:
         form: dict[str, str],
         *,
         storage_proof: dict[str, str] | None = None,
+        origin: str = "",
     ) -> tuple[LaunchContext, Platform]:
         """Verify an id_token post and record the launch.
 
@@ -317,6 +321,8 @@ class Verifier:
             form: the posted ``id_token`` and ``state``.
             storage_proof: the state and nonce the platform's browser storage
                 returned (the postMessage path), when there is no cookie.
+            origin: the ``Origin`` header of the id_token post (the LMS page
+                that posted it): one of the origins that may frame the launch.
 
         Raises:
             LaunchError: a check failed (the code names it).
@@ -355,7 +361,7 @@ class Verifier:
             ) from e
         if not taken and self.states.take(login.state) is None:
             raise self._replayed()
-        context = self._context(claims, platform, deployment_id, message_type)
+        context = self._context(claims, platform, deployment_id, message_type, origin)
         return context, platform
 
     def _replayed(self) -> LaunchError:
@@ -388,7 +394,7 @@ class Verifier:
                 "bad_signature",
                 "The launch was not signed the way LTI requires.",
                 status=401,
-                detail=f"alg {header.get('alg')!r}, LTI 1.3 requires RS256",
+                detail=f"alg {excerpt(header.get('alg'))}, LTI 1.3 requires RS256",
             )
         if not kid:
             raise LaunchError(
@@ -422,7 +428,7 @@ class Verifier:
                 "bad_signature",
                 "The launch was signed with a key your LMS does not publish.",
                 status=401,
-                hint=f"Key {kid!r} is not in {platform.key_set_url}.",
+                hint=f"Key {excerpt(kid)} is not in {platform.key_set_url}.",
             )
         cache_key = (platform.key_set_url, str(kid), json.dumps(jwk, sort_keys=True))
         parsed = self.public_keys.get(cache_key)
@@ -437,7 +443,7 @@ class Verifier:
                 "bad_signature",
                 "Your LMS published a key the tool cannot read.",
                 status=401,
-                detail=f"key {kid!r}: {e}",
+                detail=f"key {excerpt(kid)}: {e}",
             ) from e
 
     def _verified_claims(
@@ -521,7 +527,7 @@ class Verifier:
                 "wrong_audience",
                 "This launch was meant for another tool.",
                 status=401,
-                detail=f"azp {azp!r} is not {platform.client_id!r}",
+                detail=f"azp {excerpt(azp)} is not {platform.client_id!r}",
             )
         return claims
 
@@ -531,7 +537,7 @@ class Verifier:
             raise LaunchError(
                 "wrong_version",
                 "This launch uses an LTI version the tool does not speak.",
-                hint=f"The tool speaks LTI 1.3.0 (got {claims.get(LTI + 'version')!r}).",
+                hint=f"The tool speaks LTI 1.3.0 (got {excerpt(claims.get(LTI + 'version'))}).",
             )
         try:
             message_type = MessageType(kind)
@@ -539,7 +545,8 @@ class Verifier:
             raise LaunchError(
                 "wrong_message_type",
                 "The tool cannot open this kind of LTI message.",
-                hint=f"Supported: LtiResourceLinkRequest, LtiDeepLinkingRequest (got {kind!r}).",
+                hint="Supported: LtiResourceLinkRequest, LtiDeepLinkingRequest "
+                f"(got {excerpt(kind)}).",
             ) from None
         try:
             for validator in get_validators():
@@ -608,7 +615,12 @@ class Verifier:
         return error
 
     def _context(
-        self, claims: dict[str, Any], platform: Platform, deployment_id: str, kind: MessageType
+        self,
+        claims: dict[str, Any],
+        platform: Platform,
+        deployment_id: str,
+        kind: MessageType,
+        origin: str,
     ) -> LaunchContext:
         now = self.clock.now()
         context = claims.get(LTI + "context") or {}
@@ -619,6 +631,11 @@ class Verifier:
         nrps = claims.get("https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice") or {}
         custom = claims.get(LTI + "custom") or {}
         presentation = claims.get(LTI + "launch_presentation") or {}
+        deep_linking = claims.get(
+            "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+        )
+        return_url = str(presentation.get("return_url") or "")
+        dl_settings = deep_linking if isinstance(deep_linking, dict) else {}
         name = str(
             claims.get("name")
             or " ".join(str(claims.get(k) or "") for k in ("given_name", "family_name")).strip()
@@ -650,10 +667,14 @@ class Verifier:
             if isinstance(ags_claim, dict)
             else None,
             nrps_url=str(nrps.get("context_memberships_url") or ""),
-            deep_linking=claims.get(
-                "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+            deep_linking=deep_linking,
+            return_url=return_url,
+            frame_origins=frame_origins(
+                platform,
+                launch_origin=origin,
+                return_url=return_url,
+                deep_link_return_url=str(dl_settings.get("deep_link_return_url") or ""),
             ),
-            return_url=str(presentation.get("return_url") or ""),
             csrf_token=secrets.token_urlsafe(24),
             created_at=now,
             expires_at=now + self.session,
@@ -676,16 +697,21 @@ class Verifier:
 
 def _decode_unverified(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and body before the signature is checked: only to find the platform
-    (the signature and every claim are checked once it is known)."""
+    (the signature and every claim are checked once it is known). Both are read
+    with ``parse_json``, so PyJWT later reads JSON no deeper than it can."""
     parts = id_token.split(".")
     try:
         if len(parts) != 3:
             raise ValueError("a JWT has three parts")
         header, body = (
-            json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-            for part in parts[:2]
+            parse_json(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)), what=what)
+            for part, what in zip(parts[:2], ("The id_token's header", "The id_token"), strict=True)
         )
-    except (ValueError, binascii.Error, UnicodeDecodeError) as e:
+    except ValidationError as e:
+        raise LaunchError(
+            "bad_token", "The launch could not be read.", hint=str(e), detail=str(e)
+        ) from e
+    except (ValueError, binascii.Error) as e:
         raise LaunchError(
             "bad_token",
             "The launch could not be read.",

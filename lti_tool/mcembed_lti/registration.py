@@ -21,7 +21,7 @@ from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
-from mcembed import Actor, FetchError, NotFound, Service, ValidationError
+from mcembed import Actor, FetchError, NotFound, Service, ValidationError, excerpt
 from mcembed.fetching import Fetcher
 from mcembed.launches import LaunchContext
 from mcembed.lms import Lms
@@ -316,8 +316,8 @@ def content_item(service: Service, base: str, ref: str) -> ContentItem:
                 url=base + "/lti/launch",
             )
     except NotFound as e:
-        raise ValidationError(f"Cannot place {ref!r}: {e}") from None
-    raise ValidationError(f"Cannot place {ref!r}: choose a credential or a stack.")
+        raise ValidationError(f"Cannot place {excerpt(ref)}: {e}") from None
+    raise ValidationError(f"Cannot place {excerpt(ref)}: choose a credential or a stack.")
 
 
 def deep_link_response(tool: Any, context: LaunchContext, items: list[ContentItem]) -> str:

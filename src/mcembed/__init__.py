@@ -33,6 +33,7 @@ from .clock import RandomIds as RandomIds
 from .clock import SequentialIds as SequentialIds
 from .clock import SystemClock as SystemClock
 from .clr import ClrSigner as ClrSigner
+from .codec import parse_json as parse_json
 from .cohorts import Checkpoint as Checkpoint
 from .cohorts import Cohort as Cohort
 from .cohorts import CohortMember as CohortMember
@@ -79,6 +80,7 @@ from .errors import QuotaExceeded as QuotaExceeded
 from .errors import SigningError as SigningError
 from .errors import ValidationError as ValidationError
 from .errors import VerificationError as VerificationError
+from .errors import excerpt as excerpt
 from .evidence import BlobRef as BlobRef
 from .evidence import CheckResult as CheckResult
 from .evidence import EvidenceItem as EvidenceItem
@@ -264,10 +266,12 @@ __all__ = [
     "count_words",
     "decide",
     "evaluate",
+    "excerpt",
     "is_complete",
     "load_pack",
     "open_service",
     "pack_schema",
+    "parse_json",
     "rank",
     "word_count",
 ]

@@ -29,7 +29,7 @@ from enum import StrEnum
 
 from .awards import Award
 from .cohorts import Cohort, CohortMember, MemberStatus
-from .errors import ConfigError, PermissionDenied, did_you_mean
+from .errors import ConfigError, PermissionDenied, did_you_mean, excerpt
 from .submissions import Submission
 
 __all__ = [
@@ -252,7 +252,7 @@ def parse_roles(value: str, *, setting: str = "MCEMBED_ANALYTICS_ROLES") -> froz
     for name in names:
         if name not in known:
             raise ConfigError(
-                f"{setting}: {name!r} is not a role{did_you_mean(name, known)}; "
+                f"{setting}: {excerpt(name)} is not a role{did_you_mean(name, known)}; "
                 f"the roles are {', '.join(known)}"
             )
         roles.add(Role(name))

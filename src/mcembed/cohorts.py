@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import NotFound, did_you_mean
+from .errors import NotFound, did_you_mean, excerpt
 
 __all__ = [
     "MAX_NOTE",
@@ -169,12 +169,12 @@ class Cohort:
         for c in self.checkpoints:
             if c.credential_id not in targets:
                 raise ValueError(
-                    f"checkpoint {c.title!r} names {c.credential_id!r}, which the cohort "
-                    f"does not pursue{did_you_mean(c.credential_id, targets)}"
+                    f"checkpoint {excerpt(c.title)} names {excerpt(c.credential_id)}, "
+                    f"which the cohort does not pursue{did_you_mean(c.credential_id, targets)}"
                 )
             if c.credential_id == self.stack_id and c.step is not Step.AWARDED:
                 raise ValueError(
-                    f"checkpoint {c.title!r}: a stack is earned, not started or submitted; "
+                    f"checkpoint {excerpt(c.title)}: a stack is earned, not started or submitted; "
                     "use the step 'awarded' or name one of its credentials"
                 )
 
@@ -187,13 +187,13 @@ class Cohort:
         for c in self.checkpoints:
             if c.id == checkpoint_id:
                 return c
-        raise NotFound(f"Cohort {self.name!r} has no checkpoint {checkpoint_id!r}.")
+        raise NotFound(f"Cohort {self.name!r} has no checkpoint {excerpt(checkpoint_id)}.")
 
     def meeting(self, meeting_id: str) -> Meeting:
         for m in self.meetings:
             if m.id == meeting_id:
                 return m
-        raise NotFound(f"Cohort {self.name!r} has no meeting {meeting_id!r}.")
+        raise NotFound(f"Cohort {self.name!r} has no meeting {excerpt(meeting_id)}.")
 
     def is_facilitator(self, person_id: str) -> bool:
         return person_id in self.facilitators

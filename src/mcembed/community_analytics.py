@@ -17,7 +17,7 @@ from .analytics import (
     to_csv,
 )
 from .community_inbox import InboxUseCases
-from .errors import NotFound, ValidationError
+from .errors import NotFound, ValidationError, excerpt
 from .storage.base import Transaction
 
 __all__ = ["AnalyticsUseCases"]
@@ -31,7 +31,7 @@ class AnalyticsUseCases(InboxUseCases):
         if cohort_id is not None:
             cohort = tx.find_cohort(cohort_id)
             if cohort is None or (course_id is not None and cohort.course_id != course_id):
-                raise NotFound(f"No cohort {cohort_id!r} in this course.")
+                raise NotFound(f"No cohort {excerpt(cohort_id)} in this course.")
             cohorts = [cohort]
         elif needed:
             cohorts = tx.list_cohorts(course_id=course_id)
@@ -73,7 +73,9 @@ class AnalyticsUseCases(InboxUseCases):
         try:
             grouping = Grouping(by)
         except ValueError:
-            raise ValidationError(f"by must be 'credential' or 'cohort' (got {by!r})") from None
+            raise ValidationError(
+                f"by must be 'credential' or 'cohort' (got {excerpt(by)})"
+            ) from None
         if grouping is Grouping.ALL:
             raise ValidationError("by must be 'credential' or 'cohort' (the total comes with both)")
         if since is not None and until is not None and since >= until:
@@ -83,7 +85,7 @@ class AnalyticsUseCases(InboxUseCases):
             )
         for name, moment in (("since", since), ("until", until)):
             if moment is not None and moment.tzinfo is None:
-                raise ValidationError(f"{name!r} needs a time zone")
+                raise ValidationError(f"{excerpt(name)} needs a time zone")
         if not actor.is_admin:
             course_id = actor.course_id if course_id is None else course_id
         access.require_analytics(actor, course_id, self.analytics_roles)

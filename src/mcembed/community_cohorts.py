@@ -34,7 +34,14 @@ from .cohorts import (
     Step,
 )
 from .community_inbox import InboxUseCases
-from .errors import AlreadyDecided, NotFound, PermissionDenied, ValidationError, did_you_mean
+from .errors import (
+    AlreadyDecided,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    did_you_mean,
+    excerpt,
+)
 from .notifications import Notification, NotificationKind
 from .people import Person
 from .portfolio import PublicEntry, public_entry
@@ -62,7 +69,7 @@ def _enum(kind: type[T], value: object, what: str) -> T:
     except ValueError:
         allowed = [str(getattr(v, "value", v)) for v in kind]  # type: ignore[attr-defined]
         raise ValidationError(
-            f"{what} must be one of {', '.join(allowed)} (got {value!r})"
+            f"{what} must be one of {', '.join(allowed)} (got {excerpt(value)})"
             f"{did_you_mean(str(value), allowed)}"
         ) from None
 
@@ -127,7 +134,7 @@ class CohortUseCases(InboxUseCases):
     def _cohort(self, tx: Transaction, actor: Actor, cohort_id: str) -> Cohort:
         cohort = tx.find_cohort(cohort_id)
         if cohort is None:
-            raise NotFound(f"No cohort {cohort_id!r}.")
+            raise NotFound(f"No cohort {excerpt(cohort_id)}.")
         access.require_see_cohort(actor, cohort, tx.find_cohort_member(cohort_id, actor.id))
         return cohort
 
@@ -152,11 +159,11 @@ class CohortUseCases(InboxUseCases):
             stack = tx.find_stack(stack_id)
             if stack is None:
                 names = [s.id for s in tx.list_stacks()]
-                raise NotFound(f"No stack {stack_id!r}{did_you_mean(stack_id, names)}.")
+                raise NotFound(f"No stack {excerpt(stack_id)}{did_you_mean(stack_id, names)}.")
             out += stack.members
         for cid in credential_ids:
             if tx.find_credential(cid) is None:
-                raise NotFound(f"No credential {cid!r}{did_you_mean(cid, known)}.")
+                raise NotFound(f"No credential {excerpt(cid)}{did_you_mean(cid, known)}.")
             if cid not in out:
                 out.append(cid)
         if not out:
@@ -384,7 +391,7 @@ class CohortUseCases(InboxUseCases):
             self._managed(tx, actor, cohort_id)
             member = tx.find_cohort_member(cohort_id, person_id)
             if member is None:
-                raise NotFound(f"{person_id!r} is not a member of this cohort.")
+                raise NotFound(f"{excerpt(person_id)} is not a member of this cohort.")
             left = replace(member, status=MemberStatus.LEFT)
             tx.put_cohort_member(left)
             return left
@@ -500,7 +507,7 @@ class CohortUseCases(InboxUseCases):
             cohort = self._cohort(tx, actor, cohort_id)
             access.require_member_notes(actor, cohort)
             if tx.find_cohort_member(cohort_id, member_id) is None:
-                raise NotFound(f"{member_id!r} is not a member of this cohort.")
+                raise NotFound(f"{excerpt(member_id)} is not a member of this cohort.")
             note = _valid(
                 lambda: MemberNote(
                     id=self.ids.new("note"),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .access import Actor, Role
 from .clock import Clock, Ids
 from .clr import ClrSigner
-from .errors import NotFound, ValidationError
+from .errors import NotFound, ValidationError, excerpt
 from .notifications import Notification, NotificationKind
 from .storage.base import Page, Store, Transaction
 from .storage.blobs import BlobStore
@@ -54,7 +54,7 @@ class InboxUseCases:
         with self.store.transaction() as tx:
             found = tx.find_notification(notification_id)
             if found is None or found.person_id != actor.id:
-                raise NotFound(f"No notification {notification_id!r} for you.")
+                raise NotFound(f"No notification {excerpt(notification_id)} for you.")
             updated = found.mark_read(self.clock.now())
             if updated is not found:
                 tx.update_notification(updated)

@@ -20,7 +20,7 @@ from .directory import (
     directory_entries,
     is_listed,
 )
-from .errors import Conflict, NotFound, PermissionDenied, ValidationError, did_you_mean
+from .errors import Conflict, NotFound, PermissionDenied, ValidationError, did_you_mean, excerpt
 from .notifications import NotificationKind
 from .people import Person
 from .recommendations import (
@@ -49,7 +49,9 @@ class PeopleUseCases(InboxUseCases):
         found = tx.find_credential(credential_id) or tx.find_stack(credential_id)
         if found is None:
             names = [c.id for c in tx.list_credentials()] + [s.id for s in tx.list_stacks()]
-            raise NotFound(f"No credential {credential_id!r}{did_you_mean(credential_id, names)}.")
+            raise NotFound(
+                f"No credential {excerpt(credential_id)}{did_you_mean(credential_id, names)}."
+            )
         return found.name
 
     def _name(self, tx: Transaction, person_id: str) -> str:
@@ -154,7 +156,7 @@ class PeopleUseCases(InboxUseCases):
         with self.store.transaction() as tx:
             cohort = tx.find_cohort(cohort_id)
             if cohort is None:
-                raise NotFound(f"No cohort {cohort_id!r}.")
+                raise NotFound(f"No cohort {excerpt(cohort_id)}.")
             access.require_manage_cohort(actor, cohort)
             members = [
                 m.person_id
@@ -215,7 +217,7 @@ class PeopleUseCases(InboxUseCases):
     def _mine(self, tx: Transaction, actor: Actor, recommendation_id: str) -> Recommendation:
         rec = tx.find_recommendation(recommendation_id)
         if rec is None or rec.recipient_id != actor.id or rec.course_id != actor.course_id:
-            raise NotFound(f"No recommendation {recommendation_id!r} for you.")
+            raise NotFound(f"No recommendation {excerpt(recommendation_id)} for you.")
         return rec
 
     def answer_recommendation(
@@ -315,7 +317,7 @@ class PeopleUseCases(InboxUseCases):
                 or rec.reported_at is None
                 or (actor.course_id and rec.course_id != actor.course_id)
             ):
-                raise NotFound(f"No open report on recommendation {recommendation_id!r}.")
+                raise NotFound(f"No open report on recommendation {excerpt(recommendation_id)}.")
             resolved = replace(
                 rec,
                 reported_at=None,
@@ -407,7 +409,7 @@ class PeopleUseCases(InboxUseCases):
                 if not held:
                     raise Conflict(
                         f"You can be listed for a credential you hold; you do not hold "
-                        f"{credential_id!r} now."
+                        f"{excerpt(credential_id)} now."
                     )
             tx.put_person(Person(id=actor.id, name=actor.name, email=actor.email))
             listing = DirectoryListing(
@@ -496,7 +498,7 @@ class PeopleUseCases(InboxUseCases):
                 for a in tx.list_listed_awards([credential_id])
             )
             if not (listed and holds):
-                raise NotFound(f"Nobody by that id is listed in the directory for {name!r}.")
+                raise NotFound(f"Nobody by that id is listed in the directory for {excerpt(name)}.")
             tx.put_person(Person(id=actor.id, name=actor.name, email=actor.email))
             asker = actor.name or self._name(tx, actor.id)
             sent = self._notify(

@@ -14,7 +14,7 @@ from .clr import clr_credential
 from .cohorts import MemberStatus
 from .community_inbox import InboxUseCases
 from .credentials import Credential
-from .errors import Conflict, NotFound, ValidationError, did_you_mean
+from .errors import Conflict, NotFound, ValidationError, did_you_mean, excerpt
 from .portfolio import (
     EvidenceShare,
     Portfolio,
@@ -70,7 +70,7 @@ class PortfolioUseCases(InboxUseCases):
     def _own_award(self, tx: Transaction, actor: Actor, award_id: str) -> Award:
         award = tx.find_award(award_id)
         if award is None or award.learner_id != actor.id:
-            raise NotFound(f"No award {award_id!r} of yours.")
+            raise NotFound(f"No award {excerpt(award_id)} of yours.")
         return award
 
     def _all_awards(self, tx: Transaction, learner_id: str) -> list[Award]:
@@ -124,7 +124,7 @@ class PortfolioUseCases(InboxUseCases):
             if unknown:
                 hint = did_you_mean(unknown[0], available)
                 raise ValidationError(
-                    f"Award {award_id} has no evidence {unknown[0]!r}{hint}; "
+                    f"Award {award_id} has no evidence {excerpt(unknown[0])}{hint}; "
                     f"its evidence is {', '.join(available) or 'none'}."
                 )
             share = EvidenceShare(
@@ -165,7 +165,7 @@ class PortfolioUseCases(InboxUseCases):
         with self.store.transaction() as tx:
             link = tx.find_share_link(link_id)
             if link is None or link.learner_id != actor.id:
-                raise NotFound(f"No share link {link_id!r} of yours.")
+                raise NotFound(f"No share link {excerpt(link_id)} of yours.")
             if not link.active:
                 return link
             revoked = replace(link, revoked_at=self.clock.now())
@@ -237,7 +237,7 @@ class PortfolioUseCases(InboxUseCases):
         with self.store.transaction() as tx:
             cohort = tx.find_cohort(cohort_id)
             if cohort is None:
-                raise NotFound(f"No cohort {cohort_id!r}.")
+                raise NotFound(f"No cohort {excerpt(cohort_id)}.")
             access.require_see_cohort(actor, cohort, tx.find_cohort_member(cohort_id, actor.id))
             award = tx.find_award(award_id)
             member = tx.find_cohort_member(cohort_id, award.learner_id) if award else None

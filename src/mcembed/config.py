@@ -13,7 +13,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from .access import DEFAULT_ANALYTICS_ROLES, DEFAULT_MODERATION_ROLES, Role, parse_roles
-from .errors import ConfigError
+from .errors import ConfigError, excerpt
 from .quota import DEFAULT_QUOTA
 
 __all__ = ["SETTINGS", "Network", "Setting", "Settings", "parse_networks"]
@@ -151,7 +151,7 @@ def _truthy(name: str, value: str) -> bool:
         return True
     if lowered in ("0", "false", "no", "off", ""):
         return False
-    raise ConfigError(f"{name} must be true or false (got {value!r})")
+    raise ConfigError(f"{name} must be true or false (got {excerpt(value)})")
 
 
 def parse_networks(
@@ -243,7 +243,7 @@ class Settings:
             max_bytes = int(max_upload) if max_upload else _DEFAULT_MAX_UPLOAD
         except ValueError:
             raise ConfigError(
-                f"MCEMBED_MAX_UPLOAD_BYTES must be a number of bytes (got {max_upload!r})"
+                f"MCEMBED_MAX_UPLOAD_BYTES must be a number of bytes (got {excerpt(max_upload)})"
             ) from None
         if max_bytes <= 0:
             raise ConfigError(f"MCEMBED_MAX_UPLOAD_BYTES must be above 0 (got {max_bytes})")
@@ -262,7 +262,9 @@ class Settings:
         auto = env.get("MCEMBED_AUTO_MIGRATE")
         base_url = env.get("MCEMBED_BASE_URL", "").strip().rstrip("/")
         if base_url and not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"MCEMBED_BASE_URL must start with https:// (got {base_url!r})")
+            raise ConfigError(
+                f"MCEMBED_BASE_URL must start with https:// (got {excerpt(base_url)})"
+            )
         roles = env.get("MCEMBED_ANALYTICS_ROLES", "").strip()
         moderators = env.get("MCEMBED_MODERATION_ROLES", "").strip()
         min_group_text = env.get("MCEMBED_ANALYTICS_MIN_GROUP", "").strip() or "5"
@@ -270,7 +272,8 @@ class Settings:
             min_group = int(min_group_text)
         except ValueError:
             raise ConfigError(
-                f"MCEMBED_ANALYTICS_MIN_GROUP must be a whole number (got {min_group_text!r})"
+                "MCEMBED_ANALYTICS_MIN_GROUP must be a whole number "
+                f"(got {excerpt(min_group_text)})"
             ) from None
         if min_group < 2:
             raise ConfigError(f"MCEMBED_ANALYTICS_MIN_GROUP must be at least 2 (got {min_group})")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .errors import NotFound, did_you_mean
+from .errors import NotFound, did_you_mean, excerpt
 from .rubrics import Rubric
 
 __all__ = [
@@ -175,7 +175,7 @@ class Credential:
         ids = [r.id for r in self.evidence]
         raise NotFound(
             f"credential {self.id!r} has no evidence requirement "
-            f"{requirement_id!r}{did_you_mean(requirement_id, ids)}"
+            f"{excerpt(requirement_id)}{did_you_mean(requirement_id, ids)}"
         )
 
     @property

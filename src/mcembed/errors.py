@@ -23,11 +23,16 @@ McembedError
 Adapters map these to their own world (HTTP status codes, widget messages); the
 core knows nothing of HTTP. Third-party errors (SQLAlchemy, YAML, JOSE) are
 translated where they enter and never leave the core.
+
+A message quotes what someone gave through ``excerpt``: a value of any length
+(a megabyte pasted into a pack field, a URL, a form field) is shown as its
+first few characters, marked, with its length, never in full.
 """
 
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +57,15 @@ __all__ = [
     "ValidationError",
     "VerificationError",
     "did_you_mean",
+    "excerpt",
 ]
+
+EXCERPT_CHARS = 40
+"""How many characters of a value a message quotes."""
+
+SUGGEST_MAX_CHARS = 100
+"""Values longer than this get no ``did you mean``: they are no typo of a name,
+and comparing them costs time quadratic in their length."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,15 +227,56 @@ class ConfigError(McembedError):
     """Settings are missing or contradict each other; the message names the variable."""
 
 
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A value as a message quotes it: its ``repr`` when short; else its first
+    ``limit`` characters, marked with an ellipsis, and its length.
+
+    ``excerpt("x" * 1_048_576)`` is ``'xxx…' (1,048,576 characters)`` with 40
+    x's; ``excerpt("Profficient")`` is ``'Profficient'``. Lists and mappings show
+    their first items (and how many there are, when there are more).
+
+    Args:
+        value: what someone gave (text, a number, a list...).
+        limit: how many characters to quote.
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        quoted = repr(value[:limit])
+        return f"{quoted[:-1]}…{quoted[-1]} ({len(value):,} characters)"
+    try:
+        shown = _short_repr.repr(value)
+    except ValueError:  # an int of more digits than Python converts to text
+        return "a number too long to show"
+    if len(shown) > 2 * limit:
+        shown = shown[: 2 * limit] + "…"
+    if isinstance(value, list | tuple | dict | set | frozenset) and len(value) > _ITEMS:
+        shown += f" ({len(value):,} items)"
+    return shown
+
+
+_ITEMS = 4
+_short_repr = reprlib.Repr()
+_short_repr.maxstring = EXCERPT_CHARS // 2
+_short_repr.maxother = EXCERPT_CHARS
+_short_repr.maxlevel = 2
+for _name in ("maxlist", "maxtuple", "maxdict", "maxset", "maxfrozenset"):
+    setattr(_short_repr, _name, _ITEMS)
+
+
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for the closest choice, or an empty string.
 
-    Phrased like click's ``_format_possibilities``.
+    Phrased like click's ``_format_possibilities``; a value (or choice) longer
+    than ``SUGGEST_MAX_CHARS`` is no typo of a name and gets no suggestion.
     """
-    close = difflib.get_close_matches(value, list(choices), n=3, cutoff=0.6)
+    if len(value) > SUGGEST_MAX_CHARS:
+        return ""
+    near = [c for c in choices if len(c) <= SUGGEST_MAX_CHARS]
+    close = difflib.get_close_matches(value, near, n=3, cutoff=0.6)
     if not close:
         return ""
     if len(close) == 1:
-        return f" (did you mean {close[0]!r}?)"
-    listed = ", ".join(repr(c) for c in close)
+        return f" (did you mean {excerpt(close[0], SUGGEST_MAX_CHARS)}?)"
+    listed = ", ".join(excerpt(c, SUGGEST_MAX_CHARS) for c in close)
     return f" (did you mean one of {listed}?)"

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .credentials import Credential, EvidenceKind, EvidenceRequirement
-from .errors import EvidenceError, Location, Problem
+from .errors import EvidenceError, Location, Problem, excerpt
 
 __all__ = [
     "BlobRef",
@@ -181,12 +181,12 @@ def check_item(
             problems.extend(check_upload(requirement, item.blob.filename, item.blob.size))
     elif requirement.kind is EvidenceKind.LINK:
         if item.url and not is_web_url(item.url):
-            add(f"{item.url!r} is not a web address; give a full http:// or https:// URL")
+            add(f"{excerpt(item.url)} is not a web address; give a full http:// or https:// URL")
     elif requirement.kind is EvidenceKind.CODE_CHECK:
         known = {c.name for c in requirement.checks}
         for result in item.check_results:
             if result.name not in known:
-                add(f"reports check {result.name!r}, which the requirement does not define")
+                add(f"reports check {excerpt(result.name)}, which the requirement does not define")
         if final:
             ran = {r.name: r for r in item.check_results}
             failing = [

@@ -45,8 +45,9 @@ import orjson
 import urllib3.connection
 from urllib3.response import BaseHTTPResponse
 
+from .codec import parse_json
 from .config import Network, parse_networks
-from .errors import FetchError, FetchRefused
+from .errors import FetchError, FetchRefused, ValidationError
 from .pinned_connections import Deadline, PinnedHTTPConnection, PinnedHTTPSConnection
 
 if TYPE_CHECKING:
@@ -186,13 +187,15 @@ class Fetched:
         """The body as JSON.
 
         Raises:
-            FetchError: it is not JSON (the message never quotes it).
+            FetchError: it is not JSON, or nested deeper than anyone honest
+                nests (``codec.parse_json``); the message never quotes it.
         """
         try:
-            return orjson.loads(self.body)
-        except orjson.JSONDecodeError:
+            return parse_json(self.body, what=what or _excerpt(self.url))
+        except ValidationError as e:
+            problem = "is nested too deeply" if "levels" in str(e) else "is not JSON"
             raise FetchError(
-                f"{what or _excerpt(self.url)} is not JSON ({len(self.body)} bytes of "
+                f"{what or _excerpt(self.url)} {problem} ({len(self.body)} bytes of "
                 f"{self.content_type or 'unknown type'})",
                 url=self.url,
             ) from None

@@ -10,6 +10,9 @@ form.
 
 Course and person keys are scoped by platform (and course by deployment), so
 one platform, deployment or course never sees another's data.
+
+A launch also keeps the web origins that may frame its pages
+(``frame_origins``): the launching platform's, and no one else's.
 """
 
 from __future__ import annotations
@@ -22,15 +25,20 @@ from enum import StrEnum
 from typing import Any
 
 from .access import Actor, Role
+from .platforms import Platform, web_origin
 
 __all__ = [
+    "MAX_FRAME_ORIGINS",
     "AgsEndpoint",
     "LaunchContext",
     "LoginState",
     "MessageType",
     "course_key",
+    "frame_origins",
     "person_key",
 ]
+
+MAX_FRAME_ORIGINS = 6
 
 
 class MessageType(StrEnum):
@@ -94,7 +102,11 @@ class AgsEndpoint:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LaunchContext:
-    """A verified launch, as the pages after it need it."""
+    """A verified launch, as the pages after it need it.
+
+    ``frame_origins`` are the origins that may frame the launch's pages (see
+    ``frame_origins()``); empty for a launch recorded before they were kept.
+    """
 
     id: str
     platform_id: str
@@ -116,6 +128,7 @@ class LaunchContext:
     nrps_url: str = ""
     deep_linking: Mapping[str, Any] | None = None
     return_url: str = ""
+    frame_origins: tuple[str, ...] = ()
     csrf_token: str
     created_at: datetime
     expires_at: datetime
@@ -137,3 +150,43 @@ class LaunchContext:
     @property
     def is_reviewer(self) -> bool:
         return self.actor.is_reviewer
+
+
+def frame_origins(
+    platform: Platform,
+    *,
+    launch_origin: str = "",
+    return_url: str = "",
+    deep_link_return_url: str = "",
+) -> tuple[str, ...]:
+    """The web origins that may frame the pages of a launch from ``platform``.
+
+    The issuer alone is not where an LMS shows a tool: Canvas signs as
+    ``https://canvas.instructure.com`` and logs in through
+    ``sso.canvaslms.com``, while the course page that frames the tool is on the
+    school's own host (``https://school.instructure.com``). So the origins are,
+    in this order and each once:
+
+    - ``launch_origin``: the ``Origin`` the browser sent with the id_token post,
+      which is the page the LMS posted it from (its own host);
+    - ``return_url``: the signed ``launch_presentation.return_url``, a page of
+      the course;
+    - ``deep_link_return_url``: the signed Deep Linking return address;
+    - the platform's registered issuer and login URLs (Moodle, Brightspace and
+      the practice LMS frame from these).
+
+    Only https origins count, and http ones on this machine (a development LMS,
+    the demo); at most ``MAX_FRAME_ORIGINS``.
+    """
+    found: list[str] = []
+    for url in (
+        launch_origin,
+        return_url,
+        deep_link_return_url,
+        platform.issuer,
+        platform.auth_login_url,
+    ):
+        origin = web_origin(url) if url else None
+        if origin is not None and origin not in found:
+            found.append(origin)
+    return tuple(found[:MAX_FRAME_ORIGINS])

@@ -19,7 +19,7 @@ from . import access
 from .access import Actor
 from .awards import AwardKind, AwardStatus
 from .clock import Clock, Ids, RandomIds, SystemClock
-from .errors import Conflict, NotFound, ValidationError
+from .errors import Conflict, NotFound, ValidationError, excerpt
 from .grades import DeliveryState, GradeDelivery, backoff, score_for, superseded_by
 from .launches import LaunchContext, LoginState
 from .people import Person
@@ -136,7 +136,9 @@ class Lms:
         with self.store.transaction() as tx:
             found = tx.find_platform(platform_id)
         if found is None:
-            raise NotFound(f"No platform {platform_id!r}; `mcembed lti list-platforms` lists them.")
+            raise NotFound(
+                f"No platform {excerpt(platform_id)}; `mcembed lti list-platforms` lists them."
+            )
         return found
 
     def find_platform(self, issuer: str, client_id: str | None) -> Platform | None:
@@ -162,7 +164,7 @@ class Lms:
             raise ValidationError("A deployment id must not be empty.")
         with self.store.transaction() as tx:
             if tx.find_platform(platform_id) is None:
-                raise NotFound(f"No platform {platform_id!r}.")
+                raise NotFound(f"No platform {excerpt(platform_id)}.")
             deployment = Deployment(
                 platform_id=platform_id,
                 deployment_id=deployment_id.strip(),

@@ -16,6 +16,7 @@ Which deployments are accepted is the platform's ``DeploymentPolicy``:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import PermissionDenied
+from .errors import PermissionDenied, excerpt
 
 __all__ = [
     "Deployment",
@@ -32,6 +33,7 @@ __all__ = [
     "ToolKey",
     "admit_deployment",
     "check_platform_url",
+    "web_origin",
 ]
 
 
@@ -58,7 +60,36 @@ def check_platform_url(name: str, url: str) -> str:
         return url
     if parts.scheme == "http" and _is_local(host):
         return url
-    raise ValueError(f"{name} must be an https:// URL (http:// only for localhost) (got {url!r})")
+    raise ValueError(
+        f"{name} must be an https:// URL (http:// only for localhost) (got {excerpt(url)})"
+    )
+
+
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def web_origin(url: str) -> str | None:
+    """The origin (``scheme://host[:port]``) of an https URL, or of an http URL on
+    this machine; ``None`` for anything else.
+
+    The result is fit for a ``Content-Security-Policy`` source list: a host
+    name or IPv4 address (an international name in its ASCII form), a port
+    only when it is not the scheme's own. IPv6 addresses, which CSP cannot
+    name, an ``Origin: null`` and text that is not a URL give ``None``.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+        host = (parts.hostname or "").encode("idna").decode("ascii").lower()
+    except (ValueError, UnicodeError):
+        return None
+    if parts.scheme == "https" or (parts.scheme == "http" and _is_local(host)):
+        if not _HOST.fullmatch(host):
+            return None
+        default = 443 if parts.scheme == "https" else 80
+        suffix = f":{port}" if port is not None and port != default else ""
+        return f"{parts.scheme}://{host}{suffix}"
+    return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,7 +156,8 @@ def admit_deployment(platform: Platform, known: Deployment | None, deployment_id
     if platform.deployment_policy is DeploymentPolicy.AUTO:
         return True
     raise PermissionDenied(
-        f"Deployment {deployment_id!r} of {platform.label} is not registered with this tool. "
+        f"Deployment {excerpt(deployment_id)} of {platform.label} is not registered with "
+        "this tool. "
         f"An administrator can add it with: mcembed lti add-deployment {platform.id} "
         f"{deployment_id}"
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .errors import Location, Problem, ValidationError, did_you_mean
+from .errors import Location, Problem, ValidationError, did_you_mean, excerpt
 
 __all__ = [
     "Criterion",
@@ -67,8 +67,8 @@ class Criterion:
                 return lv
         labels = [lv.label for lv in self.levels]
         raise ValidationError(
-            f"criterion {self.id!r} has no level {label!r}{did_you_mean(label, labels)}; "
-            f"its levels are {', '.join(repr(x) for x in labels)}"
+            f"criterion {self.id!r} has no level {excerpt(label)}{did_you_mean(label, labels)}; "
+            f"its levels are {', '.join(excerpt(x) for x in labels)}"
         )
 
     def rank(self, label: str) -> int:
@@ -109,7 +109,7 @@ class Rubric:
         for cid, label in self.passing.min_levels.items():
             if cid not in ids:
                 raise ValueError(
-                    f"passing rule names criterion {cid!r}{did_you_mean(cid, ids)}, "
+                    f"passing rule names criterion {excerpt(cid)}{did_you_mean(cid, ids)}, "
                     "which the rubric lacks"
                 )
             self.criterion(cid).level(label)
@@ -125,7 +125,7 @@ class Rubric:
                 return c
         ids = [c.id for c in self.criteria]
         raise ValidationError(
-            f"the rubric has no criterion {criterion_id!r}{did_you_mean(criterion_id, ids)}"
+            f"the rubric has no criterion {excerpt(criterion_id)}{did_you_mean(criterion_id, ids)}"
         )
 
     @property
@@ -183,7 +183,7 @@ def evaluate(rubric: Rubric, levels: Mapping[str, str]) -> Decision:
             problems.append(
                 Problem(
                     Location(path=f"scores.{cid}"),
-                    f"the rubric has no criterion {cid!r}{did_you_mean(cid, known)}",
+                    f"the rubric has no criterion {excerpt(cid)}{did_you_mean(cid, known)}",
                 )
             )
     results: list[CriterionResult] = []

@@ -29,6 +29,7 @@ from .errors import (
     Problem,
     ValidationError,
     did_you_mean,
+    excerpt,
 )
 from .evidence import EvidenceItem, check_items, check_upload, missing, raise_for
 from .files import FileSweep
@@ -735,7 +736,7 @@ class Service:
         with self.store.transaction() as tx:
             award = tx.find_award(award_id)
             if award is None:
-                raise NotFound(f"No award {award_id!r}.")
+                raise NotFound(f"No award {excerpt(award_id)}.")
             if not (
                 actor.is_admin
                 or (access.Role.INSTRUCTOR in actor.roles and actor.course_id == award.course_id)
@@ -831,7 +832,7 @@ class Service:
         with self.store.transaction() as tx:
             award = tx.find_award(award_id)
             if award is None:
-                raise NotFound(f"No award {award_id!r}.")
+                raise NotFound(f"No award {excerpt(award_id)}.")
             access.require_see_award(actor, award)
             return award
 
@@ -847,7 +848,7 @@ class Service:
             access.require_see_submission(actor, submission)
         items = [*submission.items, *(i for a in submission.attempts for i in a.items)]
         if not any(i.blob is not None and i.blob.sha256 == sha256 for i in items):
-            raise NotFound(f"Submission {submission_id} holds no file {sha256!r}.")
+            raise NotFound(f"Submission {submission_id} holds no file {excerpt(sha256)}.")
         return self.blobs.read(sha256)
 
     def read_check_module(self, credential: Credential, requirement_id: str) -> str:
@@ -859,7 +860,7 @@ class Service:
         requirement = credential.requirement(requirement_id)
         if not requirement.module:
             raise NotFound(
-                f"Evidence {requirement_id!r} of {credential.ref} names no check module."
+                f"Evidence {excerpt(requirement_id)} of {credential.ref} names no check module."
             )
         ref = requirement.module
         if not ref.startswith("sha256:"):
@@ -879,7 +880,7 @@ class Service:
     def _load(self, tx: Transaction, submission_id: str) -> tuple[Submission, Credential]:
         submission = tx.find_submission(submission_id)
         if submission is None:
-            raise NotFound(f"No submission {submission_id!r}.")
+            raise NotFound(f"No submission {excerpt(submission_id)}.")
         credential = tx.find_credential(submission.credential_id, submission.credential_version)
         if credential is None:  # pragma: no cover - versions are never deleted
             raise NotFound(
@@ -955,5 +956,5 @@ def _with_file_refs(definition: Any, file_refs: Mapping[str, str]) -> Any:
 
 def _unknown(kind: str, ident: str, version: str | None, names: Sequence[str]) -> str:
     if version is not None and ident in names:
-        return f"No version {version!r} of {kind} {ident!r}."
-    return f"No {kind} {ident!r}{did_you_mean(ident, names)}."
+        return f"No version {excerpt(version)} of {kind} {excerpt(ident)}."
+    return f"No {kind} {excerpt(ident)}{did_you_mean(ident, names)}."

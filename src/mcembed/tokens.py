@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from . import access
 from .access import Actor, Role
-from .errors import McembedError, NotFound, PermissionDenied, ValidationError
+from .errors import McembedError, NotFound, PermissionDenied, ValidationError, excerpt
 
 if TYPE_CHECKING:
     from .clock import Clock, Ids
@@ -127,7 +127,7 @@ def parse_duration(text: str) -> timedelta:
     found = re.fullmatch(r"\s*(\d{1,5})\s*([hdw])\s*", text.lower())
     if not found:
         raise ValidationError(
-            f"{text!r} is not a duration; write a number and h, d or w (e.g. 90d)"
+            f"{excerpt(text)} is not a duration; write a number and h, d or w (e.g. 90d)"
         )
     number, unit = int(found.group(1)), found.group(2)
     delta = {"h": timedelta(hours=number), "d": timedelta(days=number)}.get(
@@ -135,7 +135,7 @@ def parse_duration(text: str) -> timedelta:
     )
     if delta <= timedelta(0) or delta > timedelta(days=MAX_INTEGRATION_DAYS):
         raise ValidationError(
-            f"a token lasts from one hour to {MAX_INTEGRATION_DAYS} days (got {text!r})"
+            f"a token lasts from one hour to {MAX_INTEGRATION_DAYS} days (got {excerpt(text)})"
         )
     return delta
 
@@ -237,7 +237,9 @@ def _scopes(scopes: Iterable[Scope | str]) -> frozenset[Scope]:
             out.add(Scope(scope))
         except ValueError:
             known = ", ".join(s.value for s in Scope)
-            raise ValidationError(f"{scope!r} is not a scope; the scopes are {known}") from None
+            raise ValidationError(
+                f"{excerpt(scope)} is not a scope; the scopes are {known}"
+            ) from None
     if not out:
         raise ValidationError("a token needs at least one scope (learner or review)")
     return frozenset(out)
@@ -389,7 +391,7 @@ class Tokens:
                 actor.is_admin
                 or (token.person_id == actor.id and token.course_id == actor.course_id)
             ):
-                raise NotFound(f"No token {token_id!r} of yours.")
+                raise NotFound(f"No token {excerpt(token_id)} of yours.")
             if token.revoked_at is not None:
                 return token
             revoked = replace(token, revoked_at=now)

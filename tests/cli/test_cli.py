@@ -53,6 +53,30 @@ def test_validate_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
     assert "a.yaml:18: evidence[1].criteria[0]: no rubric criterion 'deph'" in proc.stderr
 
 
+def test_validate_quotes_a_megabyte_field_as_a_short_excerpt(tmp_path: Path) -> None:
+    """One line naming file, line and field path, not a megabyte of output."""
+    root = write_pack(
+        tmp_path / "p",
+        {
+            "a.yaml": CREDENTIAL.replace(
+                "each_at_least: Proficient", "each_at_least: " + "x" * 2**20
+            )
+        },
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "mcembed", "validate", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert len(proc.stdout + proc.stderr) < 1000, (proc.stdout + proc.stderr)[:1000]
+    assert (
+        f"a.yaml:33: passing.each_at_least: no level '{'x' * 40}…' (1,048,576 characters); "
+        "the levels are Beginning, Developing, Proficient, Exemplary"
+    ) in proc.stderr
+
+
 def test_validate_json(runner: CliRunner, tmp_path: Path) -> None:
     root = write_pack(tmp_path / "p", {"a.yaml": CREDENTIAL.replace("tags:", "tagz:")})
     result = runner.invoke(cli, ["validate", "--json", str(root)])

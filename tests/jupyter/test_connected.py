@@ -398,6 +398,30 @@ def test_an_address_that_is_not_the_tool_says_so(tmp_path: Path) -> None:
         ApiBackend.connect(URL, TOKEN, drafts_folder=tmp_path, session=session)
 
 
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        (b'{"a":' * 5000 + b"1" + b"}" * 5000, 200, "The answer is nested more than 64 levels"),
+        (b"[" * 65 + b"]" * 65, 200, "The answer is nested more than 64 levels"),
+        (b"{not json", 200, "The answer is not valid JSON"),
+        (b'{"error": ' + b"[" * 5000 + b"]" * 5000 + b"}", 404, "has no mcembed API"),
+    ],
+    ids=["deep", "just-too-deep", "not-json", "deep-error"],
+)
+def test_an_answer_nested_too_deep_or_not_json_says_so(
+    body: bytes, status: int, fragment: str
+) -> None:
+    """What the notebook reads from the network is capped like what the tool reads."""
+
+    def odd_tool(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        start_response(f"{status} X", [("Content-Type", "application/json")])
+        return [body]
+
+    session, _ = session_for(odd_tool, URL)
+    with pytest.raises(ConnectionFailed, match=fragment):
+        ApiClient(URL, TOKEN, session=session, retries=0).get("/me")
+
+
 def test_a_queued_save_the_tool_refuses_later_is_dropped_and_said(
     make_workshop: Callable[..., Workshop],
     namespace: dict[str, Any],

@@ -11,7 +11,8 @@ import pytest
 
 from factories import make_credential
 from lti_platform import LtiDriver, PlatformEmulator, make_app, new_key, serve
-from mcembed import Actor, load_pack
+from mcembed import Actor, Settings, load_pack
+from mcembed.badges import IssuerProfile, init_issuer
 from mcembed.platforms import DeploymentPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,3 +85,24 @@ def auto_deployments(tool: Any) -> None:
     with tool.lms.store.transaction() as tx:
         tx.remove_platform(platform.id)
         tx.add_platform(replace(platform, deployment_policy=DeploymentPolicy.AUTO))
+
+
+@pytest.fixture
+def issuing(tmp_path: Path, emulator: PlatformEmulator) -> tuple[Any, LtiDriver]:
+    """An app whose instance has an issuer, and a driver for it."""
+    instance = tmp_path / "issuing"
+    init_issuer(
+        Settings(instance=instance),
+        IssuerProfile(
+            name="Riverbend District",
+            url="https://riverbend.example.org",
+            base_url="http://localhost",
+            slug="main",
+        ),
+    )
+    app = make_app(instance, emulator, BADGE_FETCH=None)
+    tool = app.extensions["mcembed_lti"]
+    tool.lms.add_platform(Actor.system(), **emulator.urls, deployment_ids=[emulator.deployment_id])
+    with tool.service.store.transaction() as tx:
+        tx.add_credential(make_credential())
+    return app, LtiDriver(app, app.test_client(), emulator)

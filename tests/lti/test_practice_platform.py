@@ -277,6 +277,21 @@ def test_token_refusals(demo: Any, client: Client, forger: tuple[str, dict[str, 
         assert "access_token" not in resp.get_json()
 
 
+def test_a_deeply_nested_jwt_header_is_refused_with_its_reason(demo: Any, client: Client) -> None:
+    """The practice LMS reads what a tool sends with the same depth cap as the tool."""
+    import base64
+
+    head = base64.urlsafe_b64encode(b'{"a":' * 5000 + b"1" + b"}" * 5000).rstrip(b"=").decode()
+    token = f"{head}.e30.c2ln"
+    refused = client.post("/practice/deep-link-return", data={"JWT": token})
+    assert refused.status_code == 400
+    assert "its header is nested more than 64 levels deep" in refused.get_data(as_text=True)
+    assertion = client.post("/practice/token", data=token_form(demo, client_assertion=token))
+    assert assertion.status_code == 401
+    assert assertion.get_json()["error"] == "invalid_client"
+    assert "nested more than 64 levels deep" in assertion.get_json()["error_description"]
+
+
 def test_a_client_assertion_works_once(demo: Any, client: Client) -> None:
     form = token_form(demo)
     assert client.post("/practice/token", data=form).status_code == 200

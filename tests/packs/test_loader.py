@@ -215,6 +215,75 @@ def test_bad_credentials_name_file_line_and_field(
     assert any(p.startswith(expected_prefix) and fragment in p for p in problems), problems
 
 
+MEGABYTE = "x" * 1_048_576
+MARKED = "'" + "x" * 40 + "…' (1,048,576 characters)"
+
+# (what to change in the credential, file:line, field path + message fragment)
+OVERLONG = [
+    (("id: cred-a", f"id: {MEGABYTE}"), 1, "id: " + MARKED + " is not valid"),
+    (("    kind: artifact", f"    kind: {MEGABYTE}"), 14, "evidence[1].kind: must be one of"),
+    (("    max_size: 5 MB", f"    max_size: {MEGABYTE}"), 17, "evidence[1].max_size: " + MARKED),
+    (("    criteria: [depth]", f"    criteria: [{MEGABYTE}]"), 18, "criteria[0]: no rubric"),
+    (("  each_at_least: Proficient", f"  each_at_least: {MEGABYTE}"), 33, "passing.each_at_"),
+    (("tags: [one]", f"tags: [one]\n? {MEGABYTE}\n: 1"), 35, "unknown field " + MARKED),
+    (
+        ("tags: [one]", f"tags: [one]\nresources:\n  - title: A\n    url: {MEGABYTE}"),
+        37,
+        "resources[0].url: " + MARKED + " is not a web address",
+    ),
+    (
+        ("    - {label: Exemplary, points: 4}", f"    - {{label: {MEGABYTE}, points: 4}}"),
+        28,
+        "rubric.criteria[0].descriptors.Exemplary: no level 'Exemplary'; the levels are "
+        "Beginning, Developing, Proficient, " + MARKED,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "fragment"),
+    OVERLONG,
+    ids=["id", "kind", "max_size", "criteria", "each_at_least", "key", "url", "label"],
+)
+def test_an_overlong_value_is_quoted_as_a_short_excerpt(
+    tmp_path: Path, change: tuple[str, str], line: int, fragment: str
+) -> None:
+    """A megabyte in a field gives a message of a line, naming file, line and field."""
+    old, new = change
+    assert old in CREDENTIAL
+    root = write_pack(tmp_path / "p", {"a.yaml": CREDENTIAL.replace(old, new, 1)})
+    problems = problems_of(root)
+    prefix = f"{root / 'credentials' / 'a.yaml'}:{line}: "
+    assert any(p.startswith(prefix) and fragment in p for p in problems), [
+        p[:300] for p in problems
+    ]
+    assert all(len(p) < len(prefix) + 300 for p in problems), [p[:300] for p in problems]
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "line", "fragment"),
+    [
+        ("tags: " + "[" * 500 + "]" * 500 + "\n", 1, "is nested more than 64 levels deep"),
+        (
+            "tags:\n" + "".join(" " * i + "- k:\n" for i in range(1, 200, 2)),
+            34,
+            "is nested more than 64 levels deep",
+        ),
+        ("tags: " + "[" * 5000 + "]" * 5000 + "\n", 1, "YAML syntax error"),
+        ("version: " + "9" * 5000 + "\n", 1, "version: is a number of 5,000 characters"),
+    ],
+    ids=["flow", "block", "beyond-libyaml", "long-number"],
+)
+def test_deep_or_unreadable_yaml_is_a_pack_problem(
+    tmp_path: Path, yaml_text: str, line: int, fragment: str
+) -> None:
+    """Data no pack needs is a problem with a line, not a RecursionError or ValueError."""
+    root = write_pack(tmp_path / "p", {"a.yaml": yaml_text})
+    problems = problems_of(root)
+    prefix = f"{root / 'credentials' / 'a.yaml'}:{line}: "
+    assert any(p.startswith(prefix) and fragment in p for p in problems), problems
+
+
 def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
     broken = (
         CREDENTIAL.replace("tags: [one]", "tagz: [one]")

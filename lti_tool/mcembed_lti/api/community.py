@@ -13,11 +13,12 @@ from typing import Any
 
 from flask import current_app, request
 
-from mcembed import NotFound
+from mcembed import NotFound, excerpt
 from mcembed.awards import AwardKind
 from mcembed.codec import to_data
 from mcembed.recommendations import RecommendationStatus
 
+from ..downloads import attachment
 from . import bp
 from .errors import ApiError
 from .http import actor, body, endpoint, field, items, json_response, service
@@ -107,7 +108,7 @@ def _status() -> RecommendationStatus | None:
         raise ApiError(
             400,
             "invalid_request",
-            f"'status' {raw!r} is not a status; the statuses are {known}.",
+            f"'status' {excerpt(raw)} is not a status; the statuses are {known}.",
             {"field": "status"},
         ) from None
 
@@ -165,9 +166,7 @@ def portfolio() -> Any:
 def export() -> Any:
     """Every credential the person holds as one zip of Open Badges 3.0 files."""
     data = _community().export_credentials(actor())
-    response = current_app.response_class(data, mimetype="application/zip")
-    response.headers["Content-Disposition"] = 'attachment; filename="credentials.zip"'
-    return response
+    return attachment(data, "credentials.zip", "application/zip", sandbox=False)
 
 
 @endpoint(bp, "/portfolio/clr/<stack_id>")
@@ -180,7 +179,7 @@ def clr(stack_id: str) -> Any:
         if a.kind is AwardKind.STACK and a.credential_id == stack_id and a.learner_id == actor().id
     ]
     if not held:
-        raise NotFound(f"You hold no award of stack {stack_id!r} here.")
+        raise NotFound(f"You hold no award of stack {excerpt(stack_id)} here.")
     export = _community().export_clr(actor(), held[0].id)
     return json_response(to_data(export))
 
@@ -201,7 +200,7 @@ def _moment(name: str) -> datetime | None:
             400,
             "invalid_request",
             f"'{name}' must be an ISO 8601 time with a zone, e.g. 2026-09-01T00:00:00Z "
-            f"(got {raw!r}).",
+            f"(got {excerpt(raw)}).",
             {"field": name},
         )
     return moment
@@ -221,7 +220,5 @@ def analytics() -> Any:
     }
     if _wants("text/csv"):
         text = _community().analytics_csv(actor(), **options)
-        response = current_app.response_class(text, mimetype="text/csv")
-        response.headers["Content-Disposition"] = 'attachment; filename="analytics.csv"'
-        return response
+        return attachment(text.encode(), "analytics.csv", "text/csv", sandbox=False)
     return json_response(to_data(_community().analytics(actor(), **options)))

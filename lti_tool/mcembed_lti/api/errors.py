@@ -24,6 +24,7 @@ from mcembed import (
     PermissionDenied,
     QuotaExceeded,
     ValidationError,
+    excerpt,
 )
 from mcembed.tokens import Unauthenticated
 
@@ -173,7 +174,8 @@ def _classify(e: BaseException) -> tuple[int, str, str, dict[str, Any], dict[str
             details["allowed"] = sorted(e.valid_methods)
         message = e.description or e.name
         if status == 404:
-            message = f"No endpoint {request.path} in the mcembed API (see {PREFIX}/openapi.json)."
+            path = excerpt(request.path, 100)
+            message = f"No endpoint {path} in the mcembed API (see {PREFIX}/openapi.json)."
         return status, code, message, details, headers
     log.exception("unexpected error on %s %s", request.method, request.path)
     return (

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, current_app, g, request
 
-from mcembed import Service
+from mcembed import Service, ValidationError, parse_json
 from mcembed.access import Actor
 from mcembed.codec import from_data, to_data
 from mcembed.tokens import (
@@ -117,11 +117,9 @@ def body() -> dict[str, Any]:
             {"field": "Content-Type"},
         )
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ApiError(
-            400, "invalid_request", f"The body is not valid JSON: {e}", {"field": "body"}
-        ) from None
+        data = parse_json(raw, what="The body")
+    except ValidationError as e:
+        raise ApiError(400, "invalid_request", str(e), {"field": "body"}) from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_request", "The body must be a JSON object.", {"field": "body"})
     return data

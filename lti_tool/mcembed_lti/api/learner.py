@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import current_app, request
 
 from mcembed import (
     BadgeError,
@@ -18,6 +18,7 @@ from mcembed import (
     EvidenceItem,
     NotFound,
     SubmissionState,
+    excerpt,
 )
 from mcembed.awards import AwardKind
 from mcembed.badges.downloads import award_files
@@ -25,6 +26,7 @@ from mcembed.codec import to_data
 from mcembed.placements import PlacementKind
 from mcembed.tokens import Scope
 
+from ..downloads import attachment
 from . import bp
 from .errors import ApiError
 from .http import actor, body, decode, endpoint, field, items, json_response, service, token
@@ -50,7 +52,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
         raise ApiError(
             400,
             "invalid_request",
-            f"'{name}' must be a whole number from {low} to {high} (got {raw!r}).",
+            f"'{name}' must be a whole number from {low} to {high} (got {excerpt(raw)}).",
             {"field": name},
         )
     return value
@@ -156,7 +158,7 @@ def _states() -> list[SubmissionState]:
                 raise ApiError(
                     400,
                     "invalid_request",
-                    f"'state' {name!r} is not a state; the states are {known}.",
+                    f"'state' {excerpt(name)} is not a state; the states are {known}.",
                     {"field": "state"},
                 ) from None
     return out
@@ -189,7 +191,7 @@ def _if_match() -> int | None:
         raise ApiError(
             400,
             "invalid_request",
-            f"If-Match must be the submission's revision, a number (got {raw!r}).",
+            f"If-Match must be the submission's revision, a number (got {excerpt(raw)}).",
             {"field": "If-Match"},
         )
     return int(found.group(1))
@@ -281,15 +283,7 @@ def read_file(submission_id: str, sha256: str) -> Any:
         if item.blob is not None and item.blob.sha256 == sha256:
             media_type, filename = item.blob.media_type, item.blob.filename
             break
-    return _download(data, media_type, filename)
-
-
-def _download(data: bytes, media_type: str, filename: str) -> Response:
-    response = current_app.response_class(data, mimetype=media_type)
-    safe = re.sub(r'["\\\r\n]', "", filename) or "file"
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
-    response.headers["Content-Security-Policy"] = "sandbox"
-    return response
+    return attachment(data, filename, media_type)
 
 
 @endpoint(bp, "/submissions/<submission_id>/submit", methods=("POST",), scope=LEARNER)
@@ -370,12 +364,9 @@ def award_file(award_id: str, kind: str) -> Any:
     files = _badge_files(award_id)
     for f in files:
         if _kind(f.name) == kind:
-            response = _download(f.data, f.media_type, f.name)
-            if kind == "png":
-                del response.headers["Content-Security-Policy"]
-            return response
+            return attachment(f.data, f.name, f.media_type, sandbox=kind != "png")
     have = ", ".join(_kind(f.name) for f in files) or "none (the award is not signed)"
-    raise NotFound(f"Award {award_id} has no {kind!r} file; it has {have}.")
+    raise NotFound(f"Award {award_id} has no {excerpt(kind)} file; it has {have}.")
 
 
 @endpoint(bp, "/verify", methods=("POST",), limit=VERIFY_LIMIT)

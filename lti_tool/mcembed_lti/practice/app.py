@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..json_provider import JsonRequest, UntrustedJSONProvider
 from .course import COURSE, MEMBERS
 from .platform import PlatformError, PracticePlatform
 from .services import json_error, services
@@ -21,6 +22,8 @@ __all__ = ["create_practice_app"]
 def create_practice_app(practice: PracticePlatform, *, secret_key: str) -> Flask:
     """The practice LMS as its own Flask app (mount it at ``/practice``)."""
     app = Flask(__name__, static_folder=None)
+    app.json = UntrustedJSONProvider(app)
+    app.request_class = JsonRequest
     app.config.update(
         SECRET_KEY=secret_key,
         SESSION_COOKIE_NAME="practice_lms",

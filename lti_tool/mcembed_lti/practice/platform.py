@@ -11,6 +11,7 @@ and a message the page or JSON answer shows.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -24,6 +25,8 @@ from urllib.parse import urlsplit
 import jwt
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jwcrypto import jwk
+
+from mcembed import parse_json
 
 from .course import COURSE, Member, member
 from .store import Link, PracticeStore
@@ -332,10 +335,13 @@ class PracticePlatform:
 
     # --- Deep Linking responses ----------------------------------------------------------
     def _tool_key(self, token: str) -> Any:
+        head = token.split(".", 1)[0]
         try:
+            # PyJWT reads the header with json, which recurses: the core's cap first
+            parse_json(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)), what="its header")
             header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as e:
-            raise PlatformError(400, f"The tool's JWT cannot be read: {e}.") from None
+        except (jwt.PyJWTError, ValueError) as e:
+            raise PlatformError(400, f"The tool's JWT cannot be read: {e}") from None
         if header.get("alg") != "RS256":
             raise PlatformError(
                 400, f"The tool's JWT must be signed with RS256 (got {header.get('alg')!r})."

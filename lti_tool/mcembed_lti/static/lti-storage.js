@@ -66,7 +66,8 @@
           return fetch(d.verify, {
             method: "POST", credentials: "same-origin",
             headers: { "Content-Type": "application/json", "X-Mcembed-Storage": "1" },
-            body: JSON.stringify({ id_token: d.idToken, state: d.state, stored_state: stored.state, stored_nonce: stored.nonce })
+            body: JSON.stringify({ id_token: d.idToken, state: d.state, stored_state: stored.state, stored_nonce: stored.nonce,
+              frame_origin: d.frameOrigin || "", frame_proof: d.frameProof || "" })
           });
         })
         .then(function (resp) { return resp.json().then(function (body) { return { ok: resp.ok, body: body }; }); })

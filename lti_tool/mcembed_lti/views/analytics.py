@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, g, render_template
+from flask import Blueprint, g, render_template
 
 from mcembed.access import can_see_analytics
 from mcembed.analytics_charts import analytics_chart_svg
 
+from ..downloads import attachment
 from ..forms import arg_moment, community, query
 from ..pages import current_launch, launched, service
 
@@ -74,11 +75,4 @@ def index() -> Any:
 def export() -> Any:
     """What the page shows, as CSV (suppressed cells as "<k")."""
     text = community().analytics_csv(current_launch().actor, **_filters())
-    return Response(
-        text,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": 'attachment; filename="analytics.csv"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return attachment(text.encode(), "analytics.csv", "text/csv", sandbox=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request
 
 from mcembed import (
     EvidenceError,
@@ -13,9 +13,11 @@ from mcembed import (
     NotFound,
     QuotaExceeded,
     SubmissionState,
+    excerpt,
 )
 from mcembed.stacks import progress as stack_progress
 
+from ..downloads import attachment
 from ..pages import current_launch, launched, lurl, service, tool
 
 bp = Blueprint("learner", __name__, url_prefix="/learn")
@@ -184,13 +186,8 @@ def evidence_file(submission_id: str, requirement_id: str) -> Any:
     for item in items:
         if item.requirement_id == requirement_id and item.blob is not None:
             data = service().blobs.read(item.blob.sha256)
-            response = Response(data, mimetype=item.blob.media_type)
-            response.headers["Content-Disposition"] = (
-                f'attachment; filename="{item.blob.filename.replace(chr(34), "")}"'
-            )
-            response.headers["Content-Security-Policy"] = "sandbox"
-            return response
-    raise NotFound(f"No file for {requirement_id!r} in submission {submission_id}.")
+            return attachment(data, item.blob.filename, item.blob.media_type)
+    raise NotFound(f"No file for {excerpt(requirement_id)} in submission {submission_id}.")
 
 
 @bp.route("/stacks/<stack_id>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from flask import (
@@ -111,18 +113,28 @@ def _placement(context: LaunchContext) -> PlacementRequest | None:
     return request_
 
 
-def _complete(form: dict[str, str], proof: dict[str, str] | None = None) -> LaunchContext:
+def _complete(
+    form: dict[str, str], proof: dict[str, str] | None = None, origin: str = ""
+) -> LaunchContext:
     verifier = tool().verifier
-    context, _platform = verifier.launch(form, storage_proof=proof)
+    context, _platform = verifier.launch(form, storage_proof=proof, origin=origin)
     return tool().lms.record_launch(context, placement=_placement(context))
+
+
+def _origin_proof(state: str, origin: str) -> str:
+    """Binds the id_token post's ``Origin`` to its state, for the storage check:
+    the second half of that launch comes from the tool's own page."""
+    message = f"frame-origin\n{state}\n{origin}".encode()
+    return hmac.new(tool().settings.secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
 @bp.route("/launch", methods=["POST"])
 def launch() -> Any:
     """The id_token post: every check, then the page the link stands for."""
     form = dict(request.form.items())
+    origin = request.headers.get("Origin", "")
     try:
-        context = _complete(form)
+        context = _complete(form, origin=origin)
     except NeedsPlatformStorage as need:
         return render_template(
             "lti/launch_storage.html",
@@ -130,6 +142,8 @@ def launch() -> Any:
             state=form.get("state", ""),
             login=need.login,
             origin=need.platform.origin,
+            frame_origin=origin,
+            frame_proof=_origin_proof(form.get("state", ""), origin),
             verify_url=url_for("lti.launch_verify"),
         )
     endpoint, values, direct = _landing_target(context)
@@ -156,11 +170,18 @@ def launch_verify() -> Any:
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site != "same-origin":
         abort(403, "This endpoint is only called by the tool's launch page.")
-    data = request.get_json(silent=True) or {}
+    data = request.get_json()  # not JSON, or nested too deep: a 400 that says so
+    if not isinstance(data, dict):
+        abort(400, "The launch page sends a JSON object.")
     form = {"id_token": str(data.get("id_token", "")), "state": str(data.get("state", ""))}
     proof = {"state": str(data.get("stored_state", "")), "nonce": str(data.get("stored_nonce", ""))}
+    origin = str(data.get("frame_origin", ""))
+    if not hmac.compare_digest(
+        str(data.get("frame_proof", "")), _origin_proof(form["state"], origin)
+    ):
+        origin = ""  # not the origin the launch page was given: frame by the platform's only
     try:
-        context = _complete(form, proof)
+        context = _complete(form, proof, origin)
     except NeedsPlatformStorage:  # pragma: no cover - a proof is given
         abort(400)
     except LaunchError as e:

@@ -13,6 +13,7 @@ from mcembed import BadgeError, Conflict
 from mcembed.awards import AwardKind
 from mcembed.boards import format_day
 
+from ..downloads import attachment
 from ..forms import community, form_list
 from ..pages import current_launch, launched, lurl
 
@@ -75,14 +76,7 @@ def revoke_link(link_id: str) -> Any:
 def export() -> Any:
     """Every credential held, as one zip of Open Badges 3.0 files."""
     data = community().export_credentials(current_launch().actor)
-    return Response(
-        data,
-        mimetype="application/zip",
-        headers={
-            "Content-Disposition": 'attachment; filename="credentials.zip"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return attachment(data, "credentials.zip", "application/zip", sandbox=False)
 
 
 @bp.route("/clr/<award_id>.json")
@@ -95,14 +89,8 @@ def clr(award_id: str) -> Any:
     except BadgeError as e:  # the issuer cannot sign it: say so, as a refusal
         raise Conflict(f"The learner record cannot be signed: {e}") from None
     body = dict(record.documents) if record.signed else record.document
-    return Response(
-        json.dumps(body, indent=2, ensure_ascii=False),
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="clr-{award_id}.json"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    text = json.dumps(body, indent=2, ensure_ascii=False)
+    return attachment(text.encode(), f"clr-{award_id}.json", "application/json", sandbox=False)
 
 
 @shared.route("/<token>")

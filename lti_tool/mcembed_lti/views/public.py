@@ -13,9 +13,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from mcembed import NotFound, ValidationError
+from mcembed import NotFound, ValidationError, excerpt
 from mcembed.badges.baking import MAX_IMAGE_BYTES
 
+from ..downloads import attachment
 from ..errors import CsrfError
 from ..pages import service, tool
 
@@ -82,7 +83,7 @@ def _hosted() -> Any:
 def _award(award_id: str) -> Any:
     award = service().find_public_award(award_id)
     if award is None or not award.documents:
-        raise NotFound(f"No credential {award_id!r} is published here.")
+        raise NotFound(f"No credential {excerpt(award_id)} is published here.")
     return award
 
 
@@ -91,7 +92,7 @@ def issuer(slug: str) -> Any:
     """The issuer's profile (JSON-LD with its public keys, or a page)."""
     badges = _badges()
     if slug != badges.issuer.profile.slug:
-        raise NotFound(f"No issuer {slug!r} here.")
+        raise NotFound(f"No issuer {excerpt(slug)} here.")
     document = badges.issuer.profile_document()
     if _wants(JSON_TYPES):
         return Response(json.dumps(document, indent=2), mimetype="application/ld+json")
@@ -102,7 +103,7 @@ def issuer(slug: str) -> Any:
 def did_document(slug: str) -> Any:
     badges = _badges()
     if slug != badges.issuer.profile.slug:
-        raise NotFound(f"No issuer {slug!r} here.")
+        raise NotFound(f"No issuer {excerpt(slug)} here.")
     return Response(
         json.dumps(badges.issuer.did_document(), indent=2), mimetype="application/did+json"
     )
@@ -204,14 +205,12 @@ def download(award_id: str, kind: str) -> Any:
         body, mime = award.documents["jwt"].encode(), "application/vc+jwt"
     else:
         raise NotFound(
-            f"No download {kind!r}; there are badge.png, badge.svg, "
+            f"No download {excerpt(kind)}; there are badge.png, badge.svg, "
             "credential.json and credential.jwt."
         )
-    response = Response(body, mimetype=mime)
-    response.headers["Content-Disposition"] = f'attachment; filename="{award.credential_id}-{kind}"'
-    if kind == "badge.svg":
-        response.headers["Content-Security-Policy"] = "sandbox"
-    return response
+    return attachment(
+        body, f"{award.credential_id}-{kind}", mime, cache="no-cache", sandbox=kind == "badge.svg"
+    )
 
 
 @bp.route("/status/<slug>")
@@ -219,7 +218,7 @@ def status(slug: str) -> Any:
     """The issuer's signed revocation list (JSON on request)."""
     badges = _badges()
     if slug != badges.issuer.profile.slug:
-        raise NotFound(f"No status list {slug!r} here.")
+        raise NotFound(f"No status list {excerpt(slug)} here.")
     document, signed = badges.revocation_list()
     if _wants(JSON_TYPES):
         return jsonify(document)

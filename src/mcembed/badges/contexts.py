@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import BadgeError, FetchError
+from ..errors import BadgeError, FetchError, excerpt
 
 if TYPE_CHECKING:
     from ..fetching import Fetcher
@@ -146,7 +146,7 @@ class ContextLoader:
         pinned = PINNED.get(url)
         if pinned is None:
             raise UnknownContext(
-                f"The JSON-LD context {url!r} is not on mcembed's allow-list; "
+                f"The JSON-LD context {excerpt(url)} is not on mcembed's allow-list; "
                 f"allowed are: {', '.join(sorted(PINNED))}."
             )
         if pinned.shipped:
@@ -200,7 +200,7 @@ def fetch_pinned(
             do not hash to the pinned value (nothing is written then).
     """
     if url not in PINNED:
-        raise UnknownContext(f"{url!r} is not on the allow-list of JSON-LD contexts.")
+        raise UnknownContext(f"{excerpt(url)} is not on the allow-list of JSON-LD contexts.")
     if fetcher is None:
         from ..fetching import Fetcher
 

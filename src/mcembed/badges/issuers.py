@@ -23,7 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, ValidationError
+from ..errors import ConfigError, ValidationError, excerpt
 from .contexts import CONTEXT_OB3, CONTEXT_VC2
 from .keys import IssuerKey, KeyRing, KeyType
 
@@ -85,7 +85,9 @@ class IssuerProfile:
         if not self.name.strip():
             raise ValidationError("An issuer needs a name.")
         if not self.url.startswith(("https://", "http://")):
-            raise ValidationError(f"The issuer url must be an http(s) URL (got {self.url!r}).")
+            raise ValidationError(
+                f"The issuer url must be an http(s) URL (got {excerpt(self.url)})."
+            )
         needs_base = self.identity is not IdentityKind.DID_KEY
         if needs_base and not (self.base_url.startswith("https://") or _is_local(self.base_url)):
             raise ValidationError(

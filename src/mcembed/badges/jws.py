@@ -16,11 +16,11 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import pybase64
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from ..errors import BadgeError
+from ..codec import parse_json
+from ..errors import BadgeError, ValidationError, excerpt
 from .keys import PublicKey, verify_signature
 
 __all__ = ["CompactJws", "algorithm_for", "is_compact", "parse_compact", "verify_compact"]
@@ -54,9 +54,9 @@ class CompactJws:
 
     def json_payload(self) -> Any:
         try:
-            return orjson.loads(self.payload)
-        except orjson.JSONDecodeError as e:
-            raise BadgeError(f"the JWT payload is not JSON: {e}") from None
+            return parse_json(self.payload, what="the JWT payload")
+        except ValidationError as e:
+            raise BadgeError(str(e).removesuffix(".")) from None
 
 
 def _segment(text: str) -> bytes:
@@ -76,13 +76,15 @@ def parse_compact(token: str) -> CompactJws:
         raise BadgeError("this is not a compact JWS (three base64url parts)")
     head, body, signature = token.split(".")
     try:
-        header = orjson.loads(_segment(head))
-    except orjson.JSONDecodeError:
-        raise BadgeError("the JWT header is not JSON") from None
+        header = parse_json(_segment(head), what="the JWT header")
+    except ValidationError as e:
+        raise BadgeError(str(e).removesuffix(".")) from None
     if not isinstance(header, dict):
         raise BadgeError("the JWT header is not a JSON object")
     if header.get("alg") not in ALGORITHMS:
-        raise BadgeError(f"the JWT algorithm {header.get('alg')!r} is not accepted (RS256, EdDSA)")
+        raise BadgeError(
+            f"the JWT algorithm {excerpt(header.get('alg'))} is not accepted (RS256, EdDSA)"
+        )
     if "crit" in header:
         raise BadgeError("the JWT names critical header extensions, which are not supported")
     return CompactJws(

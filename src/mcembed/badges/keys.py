@@ -31,7 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from ..errors import ConfigError, SigningError
+from ..errors import ConfigError, SigningError, excerpt
 
 __all__ = [
     "IssuerKey",
@@ -101,7 +101,7 @@ def public_from_jwk(jwk: dict[str, Any]) -> PublicKey:
         if n.bit_length() < 2048:
             raise ValueError(f"RSA keys shorter than 2048 bits are refused (got {n.bit_length()})")
         return rsa.RSAPublicNumbers(e, n).public_key()
-    raise ValueError(f"unsupported JWK (kty {kty!r}); Ed25519 (OKP) and RSA are supported")
+    raise ValueError(f"unsupported JWK (kty {excerpt(kty)}); Ed25519 (OKP) and RSA are supported")
 
 
 def multikey_to_public(multibase: str) -> ed25519.Ed25519PublicKey:

@@ -14,9 +14,8 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from ..errors import BadgeError, FetchError
+from ..codec import parse_json
+from ..errors import BadgeError, FetchError, ValidationError, excerpt
 from .issuers import IssuerIdentity
 from .keys import PublicKey, multikey_to_public, public_from_jwk
 
@@ -78,9 +77,9 @@ def https_fetcher(
 
 def _json(text: str | bytes, what: str) -> Any:
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as e:
-        raise BadgeError(f"{what} is not valid JSON: {e}") from None
+        return parse_json(text, what=what)
+    except ValidationError as e:
+        raise BadgeError(str(e).removesuffix(".")) from None
 
 
 def _did_web_url(did: str) -> str:
@@ -96,7 +95,7 @@ def _method_key(method: Mapping[str, Any]) -> PublicKey:
         return multikey_to_public(str(method["publicKeyMultibase"]))
     if kind in ("JsonWebKey", "JsonWebKey2020") and isinstance(method.get("publicKeyJwk"), dict):
         return public_from_jwk(method["publicKeyJwk"])
-    raise BadgeError(f"unsupported verification method type {kind!r}")
+    raise BadgeError(f"unsupported verification method type {excerpt(kind)}")
 
 
 class KeyResolver:
@@ -133,7 +132,7 @@ class KeyResolver:
             return found[1]
         controller, sep, fragment = method_id.partition("#")
         if not sep or not fragment:
-            raise BadgeError(f"the key id {method_id!r} is not a verification method URL")
+            raise BadgeError(f"the key id {excerpt(method_id)} is not a verification method URL")
         if controller != issuer_id:
             raise BadgeError(f"the key {method_id} does not belong to the issuer {issuer_id}")
         if controller.startswith("did:key:"):

@@ -30,7 +30,7 @@ import base58
 import orjson
 import pybase64
 
-from ..errors import SigningError
+from ..errors import SigningError, excerpt
 from .contexts import PINNED, ContextLoader, UnknownContext
 from .keys import IssuerKey, KeyType
 
@@ -119,7 +119,7 @@ class Canonicalizer:
         for c in contexts:
             if not isinstance(c, str) or c not in PINNED:
                 raise UnknownContext(
-                    f"The @context entry {c!r} is not an allowed, pinned context URL."
+                    f"The @context entry {excerpt(c)} is not an allowed, pinned context URL."
                 )
 
     def canonize(self, document: Mapping[str, Any]) -> str:

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import base58
-import orjson
 
 from ..clock import Clock, SystemClock
-from ..errors import BadgeError
+from ..codec import parse_json
+from ..errors import BadgeError, ValidationError, excerpt
 from .baking import BakedCredential, image_kind, unbake
 from .contexts import UnknownContext
 from .jws import CompactJws, algorithm_for, is_compact, parse_compact, verify_compact
@@ -93,9 +93,9 @@ class _Failed(Exception):
 
 def _json(text: str | bytes, what: str) -> Any:
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as e:
-        raise BadgeError(f"{what} is not valid JSON: {e}") from None
+        return parse_json(text, what=what)
+    except ValidationError as e:
+        raise BadgeError(str(e).removesuffix(".")) from None
 
 
 def _parse_date(value: Any) -> datetime | None:
@@ -116,8 +116,8 @@ def _as_credential(body: bytes) -> dict[str, Any] | None:
     """A hosted copy (JSON or a JWT) as the credential it carries, unverified."""
     text = body.decode("utf-8", "replace").strip()
     try:
-        found = parse_compact(text).json_payload() if is_compact(text) else orjson.loads(text)
-    except (BadgeError, orjson.JSONDecodeError):
+        found = parse_compact(text).json_payload() if is_compact(text) else parse_json(text)
+    except (BadgeError, ValidationError):
         return None
     return _without_claims(found) if isinstance(found, dict) else None
 
@@ -465,7 +465,9 @@ class Verifier:
             return
         if not isinstance(status, Mapping) or status.get("type") != "1EdTechRevocationList":
             kind = status.get("type") if isinstance(status, Mapping) else status
-            run.add("revocation", False, f"The revocation method {kind!r} is not supported here.")
+            run.add(
+                "revocation", False, f"The revocation method {excerpt(kind)} is not supported here."
+            )
             return
         url = status.get("id")
         if not isinstance(url, str) or self.fetch is None:

@@ -43,7 +43,7 @@ from ..credentials import (
     Resource,
     ValidityPeriod,
 )
-from ..errors import Location, PackError, Problem, did_you_mean
+from ..errors import EXCERPT_CHARS, Location, PackError, Problem, did_you_mean, excerpt
 from ..evidence import is_web_url
 from ..rubrics import Criterion, Level, PassingRule, Rubric
 from ..stacks import EarningRule, Stack
@@ -134,9 +134,9 @@ def _type_of(value: Any) -> str:
     return "null"
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+def _names(values: Iterable[str]) -> str:
+    """Names the author wrote, listed in a message (a long one as an excerpt)."""
+    return ", ".join(v if len(v) <= EXCERPT_CHARS else excerpt(v) for v in values)
 
 
 def _kind_conditions(evidence_schema: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
@@ -219,7 +219,7 @@ def _schema_problems(kind: str, data: Any, lines: LineMap) -> tuple[list[Problem
                     problems.append(
                         Problem(
                             lines.at((*path, key), key=True),
-                            f"unknown field {key!r}{did_you_mean(key, allowed)}",
+                            f"unknown field {excerpt(key)}{did_you_mean(key, allowed)}",
                         )
                     )
             continue
@@ -240,26 +240,27 @@ def _schema_problems(kind: str, data: Any, lines: LineMap) -> tuple[list[Problem
             names = [str(n) for n in (expected if isinstance(expected, list) else [expected])]
             want = " or ".join(_TYPE_WORDS.get(n, n) for n in names)
             got = _TYPE_WORDS.get(_type_of(instance), _type_of(instance))
-            message = f"must be {want} (got {got}: {_short(instance)})"
+            message = f"must be {want} (got {got}: {excerpt(instance)})"
         elif v == "enum":
             choices = [str(c) for c in error.validator_value]
-            message = f"must be one of {', '.join(choices)} (got {_short(instance)})" + (
+            message = f"must be one of {', '.join(choices)} (got {excerpt(instance)})" + (
                 did_you_mean(instance, choices) if isinstance(instance, str) else ""
             )
         elif v == "pattern":
             hint = schema.get("x-hint", f"must match {error.validator_value}")
-            message = f"{_short(instance)} is not valid: {hint}"
+            message = f"{excerpt(instance)} is not valid: {hint}"
         elif v == "minItems":
             n = error.validator_value
             message = f"needs at least {n} item{'s' if n != 1 else ''}"
         elif v == "minLength":
             message = "must not be empty"
         elif v == "minimum":
-            message = f"must be at least {error.validator_value} (got {_short(instance)})"
+            message = f"must be at least {error.validator_value} (got {excerpt(instance)})"
         elif v == "minProperties":
             message = "is empty; " + schema.get("description", "give at least one field")
         else:
-            message = error.message
+            # jsonschema's own message quotes the whole value
+            message = error.message.replace(repr(instance), excerpt(instance))
         problems.append(Problem(lines.at(path), message))
     return problems, hard
 
@@ -310,7 +311,7 @@ class _PackReader:
         if not is_web_url(value):
             self.problem(
                 lines.at(path),
-                f"{_short(value)} is not a web address; give a full URL starting with https://",
+                f"{excerpt(value)} is not a web address; give a full URL starting with https://",
             )
 
     def pack_file(
@@ -324,7 +325,7 @@ class _PackReader:
         """Check a file the YAML names; remember its bytes. Returns its SHA-256."""
         posix = PurePosixPath(value.replace("\\", "/"))
         if posix.is_absolute() or ".." in posix.parts or not posix.parts:
-            self.problem(lines.at(path), f"{_short(value)} must be a path inside the pack folder")
+            self.problem(lines.at(path), f"{excerpt(value)} must be a path inside the pack folder")
             return None
         rel = posix.as_posix()
         if rel in self.file_hashes:
@@ -342,13 +343,13 @@ class _PackReader:
             )
             self.problem(
                 lines.at(path),
-                f"{what} {rel!r} does not exist in the pack{did_you_mean(rel, near)}",
+                f"{what} {excerpt(rel)} does not exist in the pack{did_you_mean(rel, near)}",
             )
             return None
         data = full.read_bytes()
         trouble = accept(data)
         if trouble:
-            self.problem(lines.at(path), f"{what} {rel!r} {trouble}")
+            self.problem(lines.at(path), f"{what} {excerpt(rel)} {trouble}")
             return None
         self.files[rel] = data
         digest = hashlib.sha256(data).hexdigest()
@@ -444,14 +445,14 @@ class _PackReader:
             if labels.index(lv["label"]) != i:
                 self.problem(
                     lines.at(("rubric", "levels", i, "label")),
-                    f"level {lv['label']!r} is listed twice",
+                    f"level {excerpt(lv['label'])} is listed twice",
                 )
                 ok = False
             if i and lv["points"] <= scale[i - 1]["points"]:
                 self.problem(
                     lines.at(("rubric", "levels", i, "points")),
-                    f"levels go from the lowest to the highest points: {lv['label']!r} "
-                    f"({lv['points']}) must have more points than {scale[i - 1]['label']!r} "
+                    f"levels go from the lowest to the highest points: {excerpt(lv['label'])} "
+                    f"({lv['points']}) must have more points than {excerpt(scale[i - 1]['label'])} "
                     f"({scale[i - 1]['points']})",
                 )
                 ok = False
@@ -459,7 +460,7 @@ class _PackReader:
         if each is not None and each not in labels:
             self.problem(
                 lines.at(("passing", "each_at_least")),
-                f"no level {each!r}{did_you_mean(each, labels)}{_levels_are(labels)}",
+                f"no level {excerpt(each)}{did_you_mean(each, labels)}{_levels_are(labels)}",
             )
             ok = False
         criteria: list[Criterion] = []
@@ -470,7 +471,7 @@ class _PackReader:
             if c["id"] in seen:
                 self.problem(
                     lines.at((*here, "id")),
-                    f"criterion id {c['id']!r} is already used by criteria[{seen[c['id']]}]",
+                    f"criterion id {excerpt(c['id'])} is already used by criteria[{seen[c['id']]}]",
                 )
                 ok = False
                 continue
@@ -480,7 +481,8 @@ class _PackReader:
                 if label not in labels:
                     self.problem(
                         lines.at((*here, "descriptors", label), key=True),
-                        f"no level {label!r}{did_you_mean(label, labels)}{_levels_are(labels)}",
+                        f"no level {excerpt(label)}{did_you_mean(label, labels)}"
+                        f"{_levels_are(labels)}",
                     )
                     ok = False
             absent = [
@@ -491,15 +493,15 @@ class _PackReader:
             if absent:
                 self.problem(
                     lines.at((*here, "descriptors")),
-                    f"describe every level for this criterion; missing: {', '.join(absent)}",
+                    f"describe every level for this criterion; missing: {_names(absent)}",
                 )
                 ok = False
             required = c.get("passing_level", each)
             if "passing_level" in c and c["passing_level"] not in labels:
                 self.problem(
                     lines.at((*here, "passing_level")),
-                    f"no level {c['passing_level']!r}{did_you_mean(c['passing_level'], labels)}; "
-                    f"the levels are {', '.join(labels)}",
+                    f"no level {excerpt(c['passing_level'])}"
+                    f"{did_you_mean(c['passing_level'], labels)}{_levels_are(labels)}",
                 )
                 ok = False
             elif required is not None:
@@ -550,7 +552,8 @@ class _PackReader:
             if ev["id"] in seen:
                 self.problem(
                     lines.at((*here, "id")),
-                    f"evidence id {ev['id']!r} is already used by evidence[{seen[ev['id']]}]",
+                    f"evidence id {excerpt(ev['id'])} is already used by "
+                    f"evidence[{seen[ev['id']]}]",
                 )
                 continue
             seen[ev["id"]] = i
@@ -558,8 +561,8 @@ class _PackReader:
                 if cid not in criterion_ids:
                     self.problem(
                         lines.at((*here, "criteria", j)),
-                        f"no rubric criterion {cid!r}{did_you_mean(cid, criterion_ids)}; "
-                        f"the criteria are {', '.join(criterion_ids)}",
+                        f"no rubric criterion {excerpt(cid)}{did_you_mean(cid, criterion_ids)}; "
+                        f"the criteria are {_names(criterion_ids)}",
                     )
                 fed.add(cid)
             for name, owner in _KIND_FIELDS.items():
@@ -582,7 +585,7 @@ class _PackReader:
                 if max_bytes is None:
                     self.problem(
                         lines.at((*here, "max_size")),
-                        f"{_short(ev['max_size'])} is not a size; "
+                        f"{excerpt(ev['max_size'])} is not a size; "
                         "write e.g. 10 MB, 500 kB or a number of bytes",
                     )
             checks: tuple[CodeCheck, ...] = ()
@@ -601,7 +604,8 @@ class _PackReader:
                         if check.name not in names:
                             self.problem(
                                 lines.at((*here, "checks", j, "name")),
-                                f"module {ev['module']!r} defines no function {check.name!r}"
+                                f"module {excerpt(ev['module'])} defines no function "
+                                f"{excerpt(check.name)}"
                                 f"{did_you_mean(check.name, names)}",
                             )
             yield EvidenceRequirement(
@@ -626,8 +630,8 @@ class _PackReader:
             if cid not in fed:
                 self.problem(
                     lines.at(("rubric", "criteria", i, "id")),
-                    f"criterion {cid!r} is fed by no evidence; name it in some evidence's criteria "
-                    "so reviewers have something to score",
+                    f"criterion {excerpt(cid)} is fed by no evidence; name it in some "
+                    "evidence's criteria so reviewers have something to score",
                 )
 
     def module_functions(
@@ -653,7 +657,7 @@ class _PackReader:
             self.problem(lines.at(("n",), key=True), "is only used with rule: n_of")
         for i, m in enumerate(members):
             if members.index(m) != i:
-                self.problem(lines.at(("members", i)), f"{m!r} is listed twice")
+                self.problem(lines.at(("members", i)), f"{excerpt(m)} is listed twice")
         image_hash = self.image(data["image"], lines, ("image",)) if "image" in data else None
         for i, al in enumerate(data.get("alignments", [])):
             if "url" in al:
@@ -689,7 +693,7 @@ _KIND_FIELDS = {
 
 
 def _levels_are(labels: list[str]) -> str:
-    return f"; the levels are {', '.join(labels)}"
+    return f"; the levels are {_names(labels)}"
 
 
 def _resource(data: dict[str, Any]) -> Resource:
@@ -811,7 +815,9 @@ def _load_pack(root: Path) -> Pack:
         where = lines.at(("id",))
         first = ids.get(data["id"])
         if first is not None:
-            reader.problem(where, f"id {data['id']!r} is already used in {first.file}:{first.line}")
+            reader.problem(
+                where, f"id {excerpt(data['id'])} is already used in {first.file}:{first.line}"
+            )
             return False
         ids[data["id"]] = where
         return True
@@ -838,11 +844,15 @@ def _load_pack(root: Path) -> Pack:
             if member not in ids:
                 reader.problem(
                     lines.at(("members", i)),
-                    f"no credential or stack {member!r} in this pack{did_you_mean(member, ids)}",
+                    f"no credential or stack {excerpt(member)} in this pack"
+                    f"{did_you_mean(member, ids)}",
                 )
     for cycle in _find_cycles(graph):
         first = next(d for d in stack_data if d[0]["id"] == cycle[0])
-        reader.problem(first[1].at(("members",)), f"stacks form a cycle: {' -> '.join(cycle)}")
+        reader.problem(
+            first[1].at(("members",)),
+            f"stacks form a cycle: {' -> '.join(cycle)}",
+        )
     for data, lines in stack_data:
         stack = reader.build_stack(data, lines, pack_id)
         if stack is not None:

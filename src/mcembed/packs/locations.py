@@ -3,7 +3,8 @@
 PyYAML's composer gives nodes with marks; we build the Python values ourselves
 from those nodes so that each field path (``rubric.criteria[2].passing_level``)
 maps to the line it was written on. Duplicate keys, which PyYAML would silently
-collapse, are reported.
+collapse, are reported, and so are values nested deeper than ``MAX_DEPTH`` and
+numbers too long to read: a problem with a line, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from typing import Any
 
 import yaml
 
-from ..errors import Location, Problem
+from ..errors import EXCERPT_CHARS, Location, Problem
 
-__all__ = ["LineMap", "format_path", "read_yaml"]
+__all__ = ["MAX_DEPTH", "LineMap", "format_path", "read_yaml"]
+
+MAX_DEPTH = 64
+"""How deep values may nest in a pack file (a rubric's descriptors are four levels
+down). Deeper data is refused before anything walks it."""
 
 try:  # libyaml is an order of magnitude faster when PyYAML was built with it
     _Base: Any = yaml.CSafeLoader
@@ -69,13 +74,15 @@ Path = tuple[PathPart, ...]
 
 
 def format_path(path: Sequence[PathPart]) -> str:
-    """``("rubric", "criteria", 2, "id")`` -> ``rubric.criteria[2].id``."""
+    """``("rubric", "criteria", 2, "id")`` -> ``rubric.criteria[2].id``; a key
+    longer than ``EXCERPT_CHARS`` shows its beginning, marked ``…``."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = part if len(part) <= EXCERPT_CHARS else part[:EXCERPT_CHARS] + "…"
+            out += f".{name}" if out else name
     return out
 
 
@@ -108,9 +115,24 @@ class _Builder:
         self.lines = lines
         self.problems = problems
         self.scalars = yaml.constructor.SafeConstructor()
+        self.too_deep = False
+
+    def problem(self, node: yaml.Node, path: Path, message: str) -> None:
+        where = Location(self.lines.file, node.start_mark.line + 1, format_path(path))
+        self.problems.append(Problem(where, message))
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.lines.values[path] = node.start_mark.line + 1
+        if len(path) > MAX_DEPTH:
+            if not self.too_deep:  # once a file: its deeper levels say nothing new
+                self.too_deep = True
+                self.problem(
+                    node,
+                    path[:MAX_DEPTH],
+                    f"is nested more than {MAX_DEPTH} levels deep; a pack file needs "
+                    "no more than five",
+                )
+            return None
         kind = type(node)
         if kind is yaml.MappingNode:
             out: dict[str, Any] = {}
@@ -141,7 +163,13 @@ class _Builder:
         if tag == _STR:  # most scalars: no constructor needed
             return node.value
         if tag in _TYPED:
-            return self.scalars.construct_object(node, deep=True)
+            try:
+                return self.scalars.construct_object(node, deep=True)
+            except ValueError:  # an int longer than Python converts (4,300 digits)
+                self.problem(
+                    node, path, f"is a number of {len(node.value):,} characters, too long to read"
+                )
+                return None
         # Dates, timestamps and custom tags stay text: the schema decides what a field means.
         return str(node.value)
 
@@ -170,6 +198,9 @@ def read_yaml(text: str, file: str) -> tuple[Any, LineMap, list[Problem]]:
         return None, lines, problems
     except yaml.YAMLError as e:
         problems.append(Problem(Location(file), f"YAML error: {e}"))
+        return None, lines, problems
+    except RecursionError:  # PyYAML's pure-Python composer, without libyaml's own limit
+        problems.append(Problem(Location(file), f"is nested more than {MAX_DEPTH} levels deep"))
         return None, lines, problems
     if node is None:
         return None, lines, problems
