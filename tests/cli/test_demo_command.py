@@ -51,13 +51,20 @@ def start(instance: Path, *args: str) -> tuple[subprocess.Popen[str], str, list[
         lines.append(line.rstrip())
         if line.startswith("Open "):
             return proc, line.split(" ", 1)[1].strip(), lines
-    proc.wait(timeout=60)
+    proc.communicate(timeout=60)  # ended: reap it and close its pipe
     pytest.fail("mcembed demo printed no URL:\n" + "\n".join(lines))
 
 
 def stop(proc: subprocess.Popen[str], how: signal.Signals = signal.SIGINT) -> str:
+    """Signal the demo and collect what it printed; a demo that does not stop
+    is killed (and its pipe closed) before the test fails on it."""
     proc.send_signal(how)
-    out, _ = proc.communicate(timeout=120)
+    try:
+        out, _ = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        pytest.fail(f"mcembed demo did not stop on {how.name}:\n{out}")
     return out
 
 
