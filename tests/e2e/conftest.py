@@ -35,6 +35,12 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # A cross-site frame (the tool inside an LMS page) otherwise moves to a
+    # renderer process of its own as it navigates, and on a busy machine the
+    # driver can lose that move and keep the frame at its old URL for good.
+    # Cookies and storage are still per site: the tool stays a third party.
+    "--disable-site-isolation-trials",
+    "--disable-features=site-per-process,IsolateOrigins",
 ]
 
 
